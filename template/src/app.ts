@@ -1,0 +1,60 @@
+import bodyParser from '@koa/bodyparser';
+import Koa from 'koa';
+import type { AppContainer } from './container.js';
+import { createHealthRouter } from './health/routes.js';
+import { accessLog } from './http/access-log.js';
+import { errorHandler } from './http/error-handler.js';
+import { requestId } from './http/request-id.js';
+import { createHttpMetricsMiddleware } from './metrics/http-metrics.js';
+import { createMetricsRouter } from './metrics/routes.js';
+import { createGreetingsRouter } from './modules/greetings/routes.js';
+
+/**
+ * Builds the Koa app from the container, without listening: `server.ts`
+ * listens, tests drive `app.callback()` through supertest.
+ *
+ * The order of the middleware is the path of a request: its id first, then
+ * metrics and the access log (so they see the final status), then the error
+ * handler (so every error below it becomes a problem response), then routes.
+ */
+export function createApp(container: AppContainer): Koa {
+  const { health, logger, metrics, errorMetrics } = container.cradle;
+  const app = new Koa();
+
+  app.use(requestId());
+  app.use(createHttpMetricsMiddleware(metrics));
+  app.use(accessLog(logger));
+  app.use(errorHandler(logger, errorMetrics));
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: '1mb',
+      onError(error, ctx) {
+        // The parser's own messages quote the body; say what is wrong instead.
+        const { status, expose, message } = error as { status?: number; expose?: boolean; message: string };
+        ctx.throw(status ?? 400, expose ? message : 'request body is not valid JSON');
+      },
+    }),
+  );
+
+  for (const router of [
+    createHealthRouter(health),
+    createMetricsRouter(metrics),
+    createGreetingsRouter(container.cradle),
+  ]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: true }));
+  }
+
+  // Errors the handler above cannot see, such as a client that goes away mid-response.
+  app.on('error', (err: unknown) => logger.warn({ err }, 'response error'));
+  return app;
+}
+
+/** An app that serves only `/metrics`, for METRICS_PORT. */
+export function createMetricsApp(container: AppContainer): Koa {
+  const app = new Koa();
+  const router = createMetricsRouter(container.cradle.metrics);
+  app.use(router.routes());
+  return app;
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the service reads, validated once at start into a typed,
+ * read-only object. Defaults live here and nowhere else; `.env.example`
+ * documents the same names.
+ */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** A second port that serves only `/metrics`, or undefined for none. */
+  readonly metricsPort: number | undefined;
+  /** A `postgres://` URL, or undefined to use the embedded PGlite database. */
+  readonly databaseUrl: string | undefined;
+  /** Where PGlite keeps its files; `memory://` keeps them in memory. */
+  readonly pgliteDataDir: string;
+  readonly dbPoolMax: number;
+  readonly migrateOnStart: boolean;
+  readonly logLevel: LogLevel;
+  readonly shutdownDelayMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly healthTimeoutMs: number;
+  readonly healthCacheMs: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Thrown for an invalid environment; its message is one line naming each bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .refine((raw) => /^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max, {
+      error: (issue) => `must be an integer from ${min} to ${max} (got ${JSON.stringify(issue.input)})`,
+    })
+    .transform(Number);
+
+const boolean = () =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((raw) => ['true', 'false', '1', '0'].includes(raw), {
+      message: 'must be true or false',
+    })
+    .transform((raw) => raw === 'true' || raw === '1');
+
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((raw) => (raw === '' ? undefined : raw), schema.optional());
+
+const schema = z.object({
+  PORT: integer(1, 65535).default(8080),
+  HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
+  METRICS_PORT: optional(integer(1, 65535)),
+  // The message never repeats the value: it may hold a password.
+  DATABASE_URL: optional(
+    z.string().refine((raw) => /^postgres(ql)?:\/\/[^\s]+$/.test(raw), {
+      message: 'must be a postgres:// or postgresql:// URL',
+    }),
+  ),
+  PGLITE_DATA_DIR: z.string().trim().min(1, 'must not be empty').default('.data/pglite'),
+  DB_POOL_MAX: integer(1, 100).default(10),
+  MIGRATE_ON_START: boolean().default(true),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  SHUTDOWN_DELAY_MS: integer(0, 600_000).default(0),
+  SHUTDOWN_TIMEOUT_MS: integer(1, 600_000).default(10_000),
+  HEALTH_TIMEOUT_MS: integer(1, 60_000).default(800),
+  HEALTH_CACHE_MS: integer(0, 60_000).default(1000),
+});
+
+/**
+ * Reads the configuration from an environment (by default `process.env`).
+ * @throws {ConfigError} naming every invalid variable, on one line.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const values = result.data;
+  if (values.METRICS_PORT === values.PORT) {
+    throw new ConfigError('Invalid configuration: METRICS_PORT must differ from PORT');
+  }
+  return Object.freeze({
+    port: values.PORT,
+    host: values.HOST,
+    metricsPort: values.METRICS_PORT,
+    databaseUrl: values.DATABASE_URL,
+    pgliteDataDir: values.PGLITE_DATA_DIR,
+    dbPoolMax: values.DB_POOL_MAX,
+    migrateOnStart: values.MIGRATE_ON_START,
+    logLevel: values.LOG_LEVEL,
+    shutdownDelayMs: values.SHUTDOWN_DELAY_MS,
+    shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
+    healthTimeoutMs: values.HEALTH_TIMEOUT_MS,
+    healthCacheMs: values.HEALTH_CACHE_MS,
+  });
+}

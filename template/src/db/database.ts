@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import knex, { type Knex } from 'knex';
+import ClientPGLite from 'knex-pglite';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+
+/**
+ * The knex instance: PostgreSQL through pg when DATABASE_URL is set, else an
+ * embedded PostgreSQL (PGlite) so the service runs with no database server.
+ * With pg, building it opens no connection: the pool connects on first use.
+ */
+export function createDatabase(config: Config, logger: Logger): Knex {
+  const common = {
+    // Errors carry the SQL but not its bound values, which may be personal data.
+    compileSqlOnError: false,
+    // knex writes its warnings (a failed acquire, with a stack) to the console otherwise.
+    log: {
+      warn: (message: unknown) => logger.warn({ knex: String(message).split('\n')[0] }, 'knex warning'),
+      error: (message: unknown) => logger.error({ knex: String(message).split('\n')[0] }, 'knex error'),
+      deprecate: (method: unknown, alternative: unknown) =>
+        logger.warn({ method, alternative }, 'knex deprecation'),
+      debug: (message: unknown) => logger.debug({ knex: message }, 'knex debug'),
+    },
+  };
+  if (config.databaseUrl) {
+    return knex({
+      ...common,
+      client: 'pg',
+      connection: {
+        connectionString: config.databaseUrl,
+        // A server that accepts and never answers must not hold a pool slot for ever.
+        connectionTimeoutMillis: 5_000,
+      },
+      // min 0: a database that is down at start is a readiness failure, not a crash.
+      pool: { min: 0, max: config.dbPoolMax, acquireTimeoutMillis: 10_000, createTimeoutMillis: 5_000 },
+      acquireConnectionTimeout: 10_000,
+    });
+  }
+  // PGlite starts at once in the background and needs its directory to exist.
+  if (!config.pgliteDataDir.startsWith('memory://')) mkdirSync(config.pgliteDataDir, { recursive: true });
+  return knex({
+    ...common,
+    client: ClientPGLite,
+    connection: { connectionString: pgliteLocation(config.pgliteDataDir) },
+  });
+}
+
+/** One line for the log that says which database is in use, without credentials. */
+export function describeDatabase(config: Config): string {
+  if (!config.databaseUrl) return `PGlite (embedded) at ${config.pgliteDataDir}`;
+  const url = new URL(config.databaseUrl);
+  return `PostgreSQL at ${url.hostname}:${url.port || '5432'}${url.pathname}`;
+}
+
+function pgliteLocation(dataDir: string): string {
+  return dataDir.startsWith('memory://') ? dataDir : `file://${path.resolve(dataDir)}`;
+}

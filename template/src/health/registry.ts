@@ -1,0 +1,170 @@
+import { describeFailure } from './describe-failure.js';
+import type { CheckResult, HealthChecker, HealthReport, HealthStatus } from './types.js';
+
+export interface HealthRegistryOptions {
+  /** Default time a check may take before its signal aborts. */
+  timeoutMs: number;
+  /** How long a result is reused before the check runs again. */
+  cacheMs: number;
+  /** Receives the full error of a failed check, which `/ready` does not show. */
+  onFailure?: (name: string, error: unknown) => void;
+}
+
+const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+interface Entry {
+  checker: HealthChecker;
+  critical: boolean;
+  timeoutMs: number;
+  last?: CheckResult;
+  lastAt: number;
+  inFlight?: Promise<CheckResult>;
+}
+
+/**
+ * Holds the readiness checks of the service and runs them for the probes.
+ *
+ * Checks run in parallel, each aborted at its timeout. At most one run of a
+ * check is in flight, and its result is reused for `cacheMs`, so a probe storm
+ * of any size costs each dependency at most one call per window.
+ */
+export class HealthRegistry {
+  readonly #entries = new Map<string, Entry>();
+  readonly #options: HealthRegistryOptions;
+  #drainReason: string | undefined;
+
+  constructor(options: HealthRegistryOptions) {
+    this.#options = options;
+  }
+
+  /** Adds a checker. Throws at once on a malformed or duplicate name. */
+  register(checker: HealthChecker): void {
+    if (typeof checker.name !== 'string' || !NAME.test(checker.name) || checker.name.length > 63) {
+      throw new TypeError(
+        `Health check name ${JSON.stringify(checker.name)} is invalid: use kebab-case (a-z, 0-9 and single dashes, 63 characters at most)`,
+      );
+    }
+    if (this.#entries.has(checker.name)) {
+      throw new Error(`Health check "${checker.name}" is already registered`);
+    }
+    const timeoutMs = checker.timeoutMs ?? this.#options.timeoutMs;
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+      throw new TypeError(`Health check "${checker.name}" has an invalid timeoutMs: ${String(timeoutMs)}`);
+    }
+    this.#entries.set(checker.name, { checker, critical: checker.critical ?? true, timeoutMs, lastAt: 0 });
+  }
+
+  /** Names of the registered checks, in registration order. */
+  names(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.#entries.has(name);
+  }
+
+  /**
+   * Fails readiness for good, without running any check: used on shutdown so
+   * the load balancer stops sending traffic while in-flight requests finish.
+   */
+  drain(reason = 'shutting down'): void {
+    this.#drainReason ??= reason;
+  }
+
+  get draining(): boolean {
+    return this.#drainReason !== undefined;
+  }
+
+  /** Runs every check (or reuses fresh results) and aggregates them. */
+  async report(): Promise<HealthReport> {
+    if (this.#drainReason !== undefined) {
+      return { status: 'fail', output: this.#drainReason, checks: {} };
+    }
+    const names = this.names();
+    const results = await Promise.all(names.map((name) => this.#run(this.#entries.get(name)!)));
+    const checks: Record<string, CheckResult> = {};
+    names.forEach((name, index) => (checks[name] = results[index]!));
+    return { status: aggregate(results), checks };
+  }
+
+  /** Runs one check; undefined when no check has that name. */
+  async reportOne(name: string): Promise<HealthReport | undefined> {
+    const entry = this.#entries.get(name);
+    if (!entry) return undefined;
+    if (this.#drainReason !== undefined) {
+      return { status: 'fail', output: this.#drainReason, checks: {} };
+    }
+    const result = await this.#run(entry);
+    return { status: aggregate([result]), checks: { [name]: result } };
+  }
+
+  /** The latest result of each check that has run; never runs a check. */
+  lastResults(): ReadonlyMap<string, CheckResult> {
+    const results = new Map<string, CheckResult>();
+    for (const [name, entry] of this.#entries) {
+      if (entry.last) results.set(name, entry.last);
+    }
+    return results;
+  }
+
+  #run(entry: Entry): Promise<CheckResult> {
+    if (entry.last && performance.now() - entry.lastAt < this.#options.cacheMs) {
+      return Promise.resolve(entry.last);
+    }
+    entry.inFlight ??= this.#execute(entry).then((result) => {
+      entry.last = result;
+      entry.lastAt = performance.now();
+      entry.inFlight = undefined;
+      return result;
+    });
+    return entry.inFlight;
+  }
+
+  async #execute(entry: Entry): Promise<CheckResult> {
+    const { checker, critical, timeoutMs } = entry;
+    const controller = new AbortController();
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    // The race settles at the timeout even when a check ignores its signal.
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError');
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+    });
+    try {
+      const outcome = await Promise.race([checker.check(controller.signal), timedOut]);
+      return {
+        status: outcome?.status ?? 'pass',
+        time: new Date().toISOString(),
+        ...(outcome?.observedValue !== undefined && { observedValue: outcome.observedValue }),
+        ...(outcome?.observedUnit !== undefined && { observedUnit: outcome.observedUnit }),
+        ...(outcome?.output !== undefined && { output: outcome.output }),
+        durationMs: performance.now() - started,
+        critical,
+      };
+    } catch (error) {
+      this.#options.onFailure?.(checker.name, error);
+      return {
+        status: 'fail',
+        time: new Date().toISOString(),
+        output: describeFailure(error),
+        durationMs: performance.now() - started,
+        critical,
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** A critical failure fails the whole; any other failure or warning warns. */
+function aggregate(results: readonly CheckResult[]): HealthStatus {
+  let status: HealthStatus = 'pass';
+  for (const result of results) {
+    if (result.status === 'fail' && result.critical) return 'fail';
+    if (result.status !== 'pass') status = 'warn';
+  }
+  return status;
+}

@@ -1,0 +1,45 @@
+/** Status of a check or of the whole service, as in the IETF health+json draft. */
+export type HealthStatus = 'pass' | 'warn' | 'fail';
+
+/** What a checker may return: nothing for `pass`, or a warning and an observed value. */
+export interface CheckOutcome {
+  status?: 'warn';
+  observedValue?: unknown;
+  observedUnit?: string;
+  /** A short, safe message shown in `/ready` with a warning. */
+  output?: string;
+}
+
+/**
+ * One dependency check. Implement `check` to throw (or reject) on failure and
+ * to stop its work when `signal` aborts: the registry aborts it at `timeoutMs`.
+ */
+export interface HealthChecker {
+  /** kebab-case, unique in the registry. */
+  readonly name: string;
+  /** A failing critical check fails readiness (503); a non-critical one only warns. Default true. */
+  readonly critical?: boolean;
+  /** Default: HEALTH_TIMEOUT_MS. */
+  readonly timeoutMs?: number;
+  check(signal: AbortSignal): Promise<void | CheckOutcome>;
+}
+
+/** The result of one run of a check, as `/ready` shows it under `checks`. */
+export interface CheckResult {
+  status: HealthStatus;
+  /** ISO 8601 time at which the result was taken. */
+  time: string;
+  observedValue?: unknown;
+  observedUnit?: string;
+  output?: string;
+  /** How long the run took, for the `health_check_duration_seconds` metric. */
+  durationMs: number;
+  critical: boolean;
+}
+
+/** The aggregated readiness report. */
+export interface HealthReport {
+  status: HealthStatus;
+  output?: string;
+  checks: Record<string, CheckResult>;
+}

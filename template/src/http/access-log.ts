@@ -1,0 +1,30 @@
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+
+/** Probes and scrapes arrive every few seconds and would drown the log. */
+const QUIET_ROUTES = new Set(['/healthz', '/ready', '/ready/:check', '/metrics']);
+
+/** One log line per request, after it is answered. */
+export function accessLog(logger: Logger): Middleware {
+  return async function accessLogMiddleware(ctx, next) {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const route = ctx._matchedRoute === undefined ? undefined : String(ctx._matchedRoute);
+      if (route === undefined || !QUIET_ROUTES.has(route)) {
+        logger.info(
+          {
+            requestId: ctx.state.requestId,
+            method: ctx.method,
+            path: ctx.path,
+            route,
+            status: ctx.status,
+            durationMs: Math.round((performance.now() - started) * 100) / 100,
+          },
+          'request',
+        );
+      }
+    }
+  };
+}

@@ -1,0 +1,47 @@
+import { STATUS_CODES } from 'node:http';
+import type { Context, Middleware } from 'koa';
+import type { Logger } from 'pino';
+import type { ErrorMetrics } from '../metrics/error-metrics.js';
+
+/**
+ * Turns every error into an `application/problem+json` response (RFC 9457).
+ * A 4xx shows the error's message when it was made to be shown (http-errors'
+ * `expose`); a 5xx never shows an internal message: it is logged instead.
+ * Unmatched routes get the same shape of 404.
+ */
+export function errorHandler(logger: Logger, errors: ErrorMetrics): Middleware {
+  return async function errorHandlerMiddleware(ctx, next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) problem(ctx, 404);
+    } catch (error) {
+      errors.count(error);
+      const status = statusOf(error);
+      if (status >= 500) {
+        logger.error({ err: error, requestId: ctx.state.requestId }, 'request failed');
+      }
+      const { expose, message, headers } = (error ?? {}) as { expose?: unknown; message?: unknown; headers?: unknown };
+      // Headers an HttpError asks for, such as Allow on a 405.
+      if (status < 500 && headers && typeof headers === 'object') ctx.set(headers as Record<string, string>);
+      problem(ctx, status, status < 500 && expose === true && typeof message === 'string' ? message : undefined);
+    }
+  };
+}
+
+function problem(ctx: Context, status: number, detail?: string): void {
+  ctx.status = status;
+  ctx.type = 'application/problem+json';
+  ctx.body = {
+    type: 'about:blank',
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    ...(detail !== undefined && { detail }),
+    requestId: ctx.state.requestId,
+  };
+}
+
+function statusOf(error: unknown): number {
+  const { status, statusCode } = (error ?? {}) as { status?: unknown; statusCode?: unknown };
+  const candidate = typeof status === 'number' ? status : statusCode;
+  return typeof candidate === 'number' && candidate >= 400 && candidate < 600 ? candidate : 500;
+}

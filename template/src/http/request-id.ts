@@ -1,0 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+
+const SAFE_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Takes the caller's `x-request-id` when it is a plain token (so a client
+ * cannot write arbitrary text into the logs), else makes one, and returns it.
+ */
+export function requestId(): Middleware {
+  return async function requestIdMiddleware(ctx, next) {
+    const given = ctx.get('x-request-id');
+    const id = SAFE_ID.test(given) ? given : randomUUID();
+    ctx.state.requestId = id;
+    ctx.set('x-request-id', id);
+    await next();
+  };
+}

@@ -1,0 +1,68 @@
+import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { HealthRegistry } from '../health/registry.js';
+
+export interface ShutdownOptions {
+  servers: Server[];
+  health: HealthRegistry;
+  logger: Logger;
+  /** How long traffic is still served after readiness turns 503 (endpoints take time to update). */
+  delayMs: number;
+  /** Past this, the process exits 1 whatever is still running. */
+  timeoutMs: number;
+  /** Closes what the servers used (the container), after they have stopped. */
+  dispose: () => Promise<void>;
+  exit?: (code: number) => void;
+}
+
+/**
+ * The graceful shutdown sequence, run once whatever the number of signals:
+ * readiness fails at once and for good; traffic is served for `delayMs`;
+ * then the servers stop accepting, finish their in-flight requests and close
+ * idle keep-alive sockets; then resources are disposed and the process exits 0,
+ * or 1 at `timeoutMs`.
+ */
+export function createShutdown(options: ShutdownOptions): (reason: string) => Promise<void> {
+  const { servers, health, logger, delayMs, timeoutMs, dispose } = options;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let running: Promise<void> | undefined;
+
+  return (reason) => {
+    if (running) {
+      logger.info({ reason }, 'shutdown already in progress');
+      return running;
+    }
+    running = (async () => {
+      const deadline = setTimeout(() => {
+        logger.error({ timeoutMs }, 'shutdown timed out; exiting');
+        exit(1);
+      }, timeoutMs);
+      health.drain();
+      logger.info({ reason, delayMs }, 'shutting down: readiness now fails');
+      try {
+        await sleep(delayMs);
+        await Promise.all(servers.map(close));
+        await dispose();
+        clearTimeout(deadline);
+        logger.info('shutdown complete');
+        exit(0);
+      } catch (err) {
+        clearTimeout(deadline);
+        logger.error({ err }, 'shutdown failed');
+        exit(1);
+      }
+    })();
+    return running;
+  };
+}
+
+/** Stops accepting, then resolves once every in-flight request has been answered. */
+function close(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    // Sockets waiting for a next request hold close() open; sockets busy
+    // with a request are closed by Node once their response is sent.
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,51 @@
+import { Counter, type Registry } from 'prom-client';
+
+/**
+ * Error classes worth their own series: objection's and db-errors' classes,
+ * the pg driver's, and timeouts. Anything else is `_OTHER`, so an
+ * unexpected error can never add a series.
+ */
+const NAMED_ERRORS = new Set([
+  'ValidationError',
+  'NotFoundError',
+  'DBError',
+  'ConstraintViolationError',
+  'UniqueViolationError',
+  'NotNullViolationError',
+  'ForeignKeyViolationError',
+  'CheckViolationError',
+  'DataError',
+  'DatabaseError',
+  'KnexTimeoutError',
+  'TimeoutError',
+  'AbortError',
+]);
+
+/** `error_type` of an error: the status of an HTTP error, a known class name, or `_OTHER`. */
+export function errorType(error: unknown): string {
+  const { name, status } = (error ?? {}) as { name?: unknown; status?: unknown };
+  // HTTP errors (ctx.throw, the router, the body parser): at most 200 values.
+  if (typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 600) {
+    return String(status);
+  }
+  return typeof name === 'string' && NAMED_ERRORS.has(name) ? name : '_OTHER';
+}
+
+export interface ErrorMetrics {
+  /** Counts one error by its type. */
+  count(error: unknown): void;
+}
+
+export function createErrorMetrics(metrics: Registry): ErrorMetrics {
+  const errors = new Counter({
+    name: 'service_errors_total',
+    help: 'Errors raised while handling requests, and unhandled rejections, by type.',
+    labelNames: ['error_type'],
+    registers: [metrics],
+  });
+  return {
+    count(error) {
+      errors.inc({ error_type: errorType(error) });
+    },
+  };
+}

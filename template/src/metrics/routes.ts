@@ -1,0 +1,14 @@
+import Router from '@koa/router';
+import type { Registry } from 'prom-client';
+
+/** `GET /metrics`: the Prometheus text format of the app's own registry. */
+export function createMetricsRouter(metrics: Registry): Router {
+  const router = new Router();
+  router.get('/metrics', async (ctx) => {
+    const body = await metrics.metrics();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = metrics.contentType;
+    ctx.body = body;
+  });
+  return router;
+}

@@ -1,0 +1,67 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp, createMetricsApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createAppContainer, disposeContainer } from './container.js';
+import { describeDatabase } from './db/database.js';
+import { createShutdown } from './lifecycle/shutdown.js';
+
+/**
+ * The process: reads the configuration, listens at once (so liveness answers
+ * while the database is still coming up), runs the migrations in the
+ * background and owns the signals.
+ */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+
+  const container = createAppContainer(config);
+  const { logger, errorMetrics, health, migrator, service } = container.cradle;
+  logger.info({ database: describeDatabase(config) }, `using ${describeDatabase(config)}`);
+
+  process.on('unhandledRejection', (reason) => {
+    errorMetrics.count(reason);
+    logger.error({ err: reason }, 'unhandled promise rejection');
+  });
+
+  const servers: Server[] = [await listen(createServer(createApp(container).callback()), config.port, config.host)];
+  if (config.metricsPort !== undefined) {
+    servers.push(await listen(createServer(createMetricsApp(container).callback()), config.metricsPort, config.host));
+  }
+  for (const server of servers) {
+    const { address, port } = server.address() as AddressInfo;
+    logger.info({ address, port }, `${service.name} listening on ${address}:${port}`);
+  }
+
+  const shutdown = createShutdown({
+    servers,
+    health,
+    logger,
+    delayMs: config.shutdownDelayMs,
+    timeoutMs: config.shutdownTimeoutMs,
+    dispose: () => disposeContainer(container),
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => void shutdown(signal));
+  }
+
+  if (config.migrateOnStart) void migrator.start();
+}
+
+function listen(server: Server, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+await main();
