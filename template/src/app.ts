@@ -43,7 +43,7 @@ export function createApp(container: AppContainer): Koa {
     createGreetingsRouter(container.cradle),
   ]) {
     app.use(router.routes());
-    app.use(router.allowedMethods({ throw: true }));
+    app.use(router.allowedMethods());
   }
 
   // Errors the handler above cannot see, such as a client that goes away mid-response.

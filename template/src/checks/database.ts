@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import pg from 'pg';
 import { poolOf, poolStats, type ConnectionPool } from '../db/pool.js';
 import { HealthCheckError } from '../health/check-error.js';
 import type { HealthChecker } from '../health/types.js';
@@ -25,7 +26,7 @@ export function createDatabaseChecker(db: Knex): HealthChecker {
         return { status: 'warn', output: 'connection pool saturated', observedValue, observedUnit: 'connections' };
       }
       const connection = await acquire(pool, signal);
-      const onAbort = () => discard(db, connection);
+      const onAbort = () => discard(connection);
       signal.addEventListener('abort', onAbort, { once: true });
       try {
         await db.raw('select 1').connection(connection);
@@ -55,9 +56,9 @@ async function acquire(pool: ConnectionPool, signal: AbortSignal): Promise<unkno
  * PostgreSQL socket at once (pg's `end()` destroys it when a query is active).
  * PGlite's single in-process connection is the database itself: keep it.
  */
-function discard(db: Knex, connection: unknown): void {
-  const pg = connection as { __knex__disposed?: unknown; end?: () => Promise<void>; query?: unknown };
-  if (db.client.config.client !== 'pg' || typeof pg.end !== 'function') return;
-  pg.__knex__disposed = new Error('health check aborted');
-  pg.end().catch(() => {});
+function discard(connection: unknown): void {
+  if (!(connection instanceof pg.Client)) return;
+  // knex's pool destroys a connection so marked instead of handing it out again.
+  (connection as pg.Client & { __knex__disposed?: unknown }).__knex__disposed = new Error('health check aborted');
+  connection.end().catch(() => {});
 }

@@ -18,8 +18,7 @@ export function createDatabase(config: Config, logger: Logger): Knex {
     log: {
       warn: (message: unknown) => logger.warn({ knex: String(message).split('\n')[0] }, 'knex warning'),
       error: (message: unknown) => logger.error({ knex: String(message).split('\n')[0] }, 'knex error'),
-      deprecate: (method: unknown, alternative: unknown) =>
-        logger.warn({ method, alternative }, 'knex deprecation'),
+      deprecate: (method: unknown, alternative: unknown) => logger.warn({ method, alternative }, 'knex deprecation'),
       debug: (message: unknown) => logger.debug({ knex: message }, 'knex debug'),
     },
   };

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
+import { requestIdOf } from './request-id.js';
 
 /** Probes and scrapes arrive every few seconds and would drown the log. */
 const QUIET_ROUTES = new Set(['/healthz', '/ready', '/ready/:check', '/metrics']);
@@ -15,7 +16,7 @@ export function accessLog(logger: Logger): Middleware {
       if (route === undefined || !QUIET_ROUTES.has(route)) {
         logger.info(
           {
-            requestId: ctx.state.requestId,
+            requestId: requestIdOf(ctx),
             method: ctx.method,
             path: ctx.path,
             route,

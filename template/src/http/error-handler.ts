@@ -1,24 +1,26 @@
 import { STATUS_CODES } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
+import { requestIdOf } from './request-id.js';
 import type { ErrorMetrics } from '../metrics/error-metrics.js';
 
 /**
  * Turns every error into an `application/problem+json` response (RFC 9457).
  * A 4xx shows the error's message when it was made to be shown (http-errors'
  * `expose`); a 5xx never shows an internal message: it is logged instead.
- * Unmatched routes get the same shape of 404.
+ * An error status set without a body (404, 405) gets the same shape.
  */
 export function errorHandler(logger: Logger, errors: ErrorMetrics): Middleware {
   return async function errorHandlerMiddleware(ctx, next) {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) problem(ctx, 404);
+      // An unmatched route, or the router's 405/501 (it sets Allow itself).
+      if (ctx.status >= 400 && ctx.body == null) problem(ctx, ctx.status);
     } catch (error) {
       errors.count(error);
       const status = statusOf(error);
       if (status >= 500) {
-        logger.error({ err: error, requestId: ctx.state.requestId }, 'request failed');
+        logger.error({ err: error, requestId: requestIdOf(ctx) }, 'request failed');
       }
       const { expose, message, headers } = (error ?? {}) as { expose?: unknown; message?: unknown; headers?: unknown };
       // Headers an HttpError asks for, such as Allow on a 405.
@@ -36,7 +38,7 @@ function problem(ctx: Context, status: number, detail?: string): void {
     title: STATUS_CODES[status] ?? 'Error',
     status,
     ...(detail !== undefined && { detail }),
-    requestId: ctx.state.requestId,
+    requestId: requestIdOf(ctx),
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 
 const SAFE_ID = /^[\w.:-]{1,128}$/;
 
@@ -15,4 +15,9 @@ export function requestId(): Middleware {
     ctx.set('x-request-id', id);
     await next();
   };
+}
+
+/** The id of the request being handled. */
+export function requestIdOf(ctx: Context): string {
+  return ctx.state.requestId as string;
 }

@@ -1,0 +1,126 @@
+import anyTest, { type TestFn } from 'ava';
+import request from 'supertest';
+import { HealthCheckError } from '../../src/health/check-error.js';
+import type { HealthChecker } from '../../src/health/types.js';
+import { createTestApp, migrated, type TestApp } from '../helpers/test-app.js';
+
+const test = anyTest as TestFn<TestApp>;
+
+interface Entry {
+  status: string;
+  time: string;
+  observedValue?: unknown;
+  observedUnit?: string;
+  output?: string;
+}
+
+test.before(async (t) => {
+  t.context = await createTestApp({ HEALTH_CACHE_MS: '0' });
+});
+
+test.after.always(async (t) => {
+  await t.context.close();
+});
+
+test.serial('/ready is 503 until the migrations have run', async (t) => {
+  const res = await request(t.context.callback).get('/ready').expect(503);
+  const checks = res.body.checks as Record<string, [Entry]>;
+  t.is(res.body.status, 'fail');
+  t.is(checks.migrations[0].status, 'fail');
+  t.is(checks.migrations[0].output, 'migrations pending');
+  await migrated(t.context);
+  await request(t.context.callback).get('/ready').expect(200);
+});
+
+test.serial('/ready answers health+json with every check and when it was taken', async (t) => {
+  const before = Date.now();
+  const res = await request(t.context.callback).get('/ready').expect(200);
+  t.is(res.type, 'application/health+json');
+  t.is(res.headers['cache-control'], 'no-store');
+  t.is(res.headers.etag, undefined);
+  t.is(res.body.status, 'pass');
+  const checks = res.body.checks as Record<string, [Entry]>;
+  t.deepEqual(Object.keys(checks), ['database', 'migrations', 'event-loop']);
+  for (const [entry] of Object.values(checks)) {
+    t.is(entry.status, 'pass');
+    t.true(Date.parse(entry.time) >= before - 1000);
+  }
+  t.like(checks.database[0], { observedUnit: 'connections' });
+  t.deepEqual(Object.keys(checks.database[0].observedValue as object).sort(), ['free', 'max', 'pending', 'used']);
+});
+
+test.serial('/ready/:check answers for one check, 404 for an unknown one', async (t) => {
+  const res = await request(t.context.callback).get('/ready/database').expect(200);
+  t.deepEqual(Object.keys(res.body.checks as object), ['database']);
+
+  const missing = await request(t.context.callback).get('/ready/nope').expect(404);
+  t.is(missing.type, 'application/problem+json');
+  t.is(missing.body.status, 404);
+});
+
+test.serial('probes never answer 304 and HEAD works', async (t) => {
+  await request(t.context.callback).get('/ready').set('If-None-Match', '*').expect(200);
+  const head = await request(t.context.callback).head('/healthz').expect(200);
+  t.is(head.headers['cache-control'], 'no-store');
+  t.deepEqual(head.body, {});
+  await request(t.context.callback).head('/ready').expect(200);
+});
+
+test.serial('a checker added through the container shows in /ready and decides it', async (t) => {
+  const { health } = t.context.container.cradle;
+  let outcome: 'pass' | 'throw' = 'pass';
+  let calls = 0;
+  const queue: HealthChecker = {
+    name: 'queue',
+    critical: false,
+    async check() {
+      calls++;
+      if (outcome === 'throw') throw new HealthCheckError('queue depth 1200 over 1000');
+      return { observedValue: 3, observedUnit: 'messages' };
+    },
+  };
+  health.register(queue);
+
+  let res = await request(t.context.callback).get('/ready').expect(200);
+  t.like((res.body.checks as Record<string, [Entry]>).queue[0], { status: 'pass', observedValue: 3 });
+
+  outcome = 'throw';
+  res = await request(t.context.callback).get('/ready').expect(200);
+  t.is(res.body.status, 'warn', 'a non-critical failure only warns');
+  t.like((res.body.checks as Record<string, [Entry]>).queue[0], {
+    status: 'fail',
+    output: 'queue depth 1200 over 1000',
+  });
+
+  // A scrape reports the latest result without running the check again.
+  const callsBefore = calls;
+  const metrics = await request(t.context.callback).get('/metrics').expect(200);
+  t.is(calls, callsBefore);
+  t.regex(metrics.text, /^health_check_status\{check="queue"\} 0$/m);
+  t.regex(metrics.text, /^health_check_status\{check="database"\} 1$/m);
+  t.regex(metrics.text, /^health_check_duration_seconds\{check="database"\} [\d.e-]+$/m);
+});
+
+test.serial('a failing critical checker makes /ready 503 without breaking the response', async (t) => {
+  t.context.container.cradle.health.register({
+    name: 'payments-api',
+    async check() {
+      throw new Error('connect to https://user:hunter2@payments.internal failed');
+    },
+  });
+  const res = await request(t.context.callback).get('/ready').expect(503);
+  const entry = (res.body.checks as Record<string, [Entry]>)['payments-api'][0];
+  t.is(entry.status, 'fail');
+  t.is(entry.output, 'check failed (Error)');
+  t.notRegex(res.text, /hunter2|payments\.internal/);
+});
+
+test.serial('on drain /ready fails for good while /healthz stays 200', async (t) => {
+  t.context.container.cradle.health.drain();
+  const res = await request(t.context.callback).get('/ready').expect(503);
+  t.is(res.body.output, 'shutting down');
+  await request(t.context.callback).get('/ready/database').expect(503);
+  const live = await request(t.context.callback).get('/healthz').expect(200);
+  t.deepEqual(live.body, { status: 'pass' });
+  t.is(live.type, 'application/health+json');
+});

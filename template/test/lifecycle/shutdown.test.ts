@@ -1,0 +1,60 @@
+import { createServer, type Server } from 'node:http';
+import test from 'ava';
+import { pino } from 'pino';
+import { HealthRegistry } from '../../src/health/registry.js';
+import { createShutdown } from '../../src/lifecycle/shutdown.js';
+
+const logger = pino({ level: 'silent' });
+
+async function listening(): Promise<Server> {
+  const server = createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+test('drains, closes the servers, then disposes and exits 0, once', async (t) => {
+  const server = await listening();
+  const health = new HealthRegistry({ timeoutMs: 100, cacheMs: 0 });
+  const steps: string[] = [];
+  const shutdown = createShutdown({
+    servers: [server],
+    health,
+    logger,
+    delayMs: 50,
+    timeoutMs: 5000,
+    dispose: async () => {
+      steps.push(server.listening ? 'dispose before close' : 'dispose');
+    },
+    exit: (code) => steps.push(`exit ${code}`),
+  });
+
+  const first = shutdown('SIGTERM');
+  t.true(health.draining, 'readiness fails at once');
+  t.true(server.listening, 'traffic is still served during the delay');
+  const second = shutdown('SIGTERM');
+  await Promise.all([first, second]);
+  t.deepEqual(steps, ['dispose', 'exit 0']);
+});
+
+test('exits 1 at the timeout when a step never ends', async (t) => {
+  const server = await listening();
+  const codes: number[] = [];
+  const exited = new Promise<void>((resolve) => {
+    void createShutdown({
+      servers: [server],
+      health: new HealthRegistry({ timeoutMs: 100, cacheMs: 0 }),
+      logger,
+      delayMs: 0,
+      timeoutMs: 200,
+      dispose: () => new Promise(() => {}),
+      exit: (code) => {
+        codes.push(code);
+        resolve();
+      },
+    })('SIGTERM');
+  });
+  const started = Date.now();
+  await exited;
+  t.deepEqual(codes, [1]);
+  t.true(Date.now() - started >= 190);
+});
