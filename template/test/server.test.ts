@@ -41,9 +41,9 @@ for (const [variable, value] of [
   ['PORT', 'abc'],
   ['HEALTH_TIMEOUT_MS', '-1'],
   ['DATABASE_URL', 'mysql://root:secretpw@db/app'],
-]) {
+] as const) {
   test(`${variable}=${value} exits 1 with one line naming it`, async (t) => {
-    const service = await start({ [variable]: value! });
+    const service = await start({ [variable]: value });
     t.is(await service.exited, 1);
     const lines = service.output().trim().split('\n');
     t.is(lines.length, 1, service.output());
