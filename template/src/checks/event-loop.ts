@@ -1,7 +1,7 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram } from 'node:perf_hooks';
 import type { HealthChecker } from '../health/types.js';
 
-const RESOLUTION_MS = 20;
+const INTERVAL_MS = 20;
 
 export interface EventLoopCheckerOptions {
   /** Warn when the 99th percentile of event-loop delay since the last check is over this. */
@@ -12,19 +12,30 @@ export interface EventLoopCheckerOptions {
  * An example of a service's own checker: it warns, without failing readiness
  * (`critical: false`), when the event loop lags, which is the first sign of
  * CPU-bound work blocking every request.
+ *
+ * A timer measures how late it fires. (`monitorEventLoopDelay` would do, but
+ * its `reset()` also drops the interval in progress, so a stall that starts
+ * just after a check would never be seen.) The timer does not keep the
+ * process alive.
  */
 export function createEventLoopChecker(options: EventLoopCheckerOptions = {}): HealthChecker {
   const warnAboveMs = options.warnAboveMs ?? 200;
-  // Samples every 20 ms without keeping the process alive; each sample
-  // includes those 20 ms, which are taken off below.
-  const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-  delay.enable();
+  const delays = createHistogram();
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    delays.record(Math.max(1, Math.round(now - last - INTERVAL_MS)));
+    last = now;
+  }, INTERVAL_MS).unref();
+
   return {
     name: 'event-loop',
     critical: false,
     async check() {
-      const p99Ms = delay.count === 0 ? 0 : Math.max(0, Math.round(delay.percentile(99) / 1e6 - RESOLUTION_MS));
-      delay.reset();
+      // The interval now running has not been recorded yet: count it too.
+      const running = Math.round(performance.now() - last - INTERVAL_MS);
+      const p99Ms = Math.max(delays.count === 0 ? 0 : delays.percentile(99), running, 0);
+      delays.reset();
       return {
         ...(p99Ms > warnAboveMs && { status: 'warn' as const, output: `event loop delay p99 over ${warnAboveMs} ms` }),
         observedValue: p99Ms,

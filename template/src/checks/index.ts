@@ -2,6 +2,7 @@ import type { Cradle } from '../container.js';
 import type { HealthRegistry } from '../health/registry.js';
 import { createDatabaseChecker } from './database.js';
 import { createEventLoopChecker } from './event-loop.js';
+// plop:checker-imports (generated checkers are imported above this line)
 
 /**
  * Every readiness check of the service, registered in one place. Add yours

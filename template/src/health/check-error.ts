@@ -6,3 +6,12 @@
 export class HealthCheckError extends Error {
   override name = 'HealthCheckError';
 }
+
+/** The reason a check's signal aborts at its timeout; its message is shown in `/ready`. */
+export class CheckTimeoutError extends Error {
+  override name = 'TimeoutError';
+
+  constructor(timeoutMs: number) {
+    super(`timed out after ${timeoutMs} ms`);
+  }
+}

@@ -1,4 +1,4 @@
-import { HealthCheckError } from './check-error.js';
+import { CheckTimeoutError, HealthCheckError } from './check-error.js';
 
 const SYSTEM_ERRORS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -13,17 +13,17 @@ const SYSTEM_ERRORS: Record<string, string> = {
 /**
  * A short message for the `output` of a failed check that is safe to serve:
  * error messages of drivers carry host names, SQL with values and sometimes
- * passwords, so only a `HealthCheckError`'s own message is shown as written.
+ * passwords, so only a `HealthCheckError`'s own message (and the registry's
+ * own timeout) is shown as written.
  */
 export function describeFailure(error: unknown): string {
-  if (error instanceof HealthCheckError) return error.message.slice(0, 200);
+  if (error instanceof HealthCheckError || error instanceof CheckTimeoutError) return error.message.slice(0, 200);
   if (!(error instanceof Error)) return 'check failed';
-  if (error.name === 'TimeoutError' || error.name === 'KnexTimeoutError') {
-    return error.name === 'TimeoutError' ? error.message : 'timed out waiting for a database connection';
-  }
+  if (error.name === 'KnexTimeoutError') return 'timed out waiting for a database connection';
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timed out';
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (code in SYSTEM_ERRORS) return `${SYSTEM_ERRORS[code]} (${code})`;
+    if (Object.hasOwn(SYSTEM_ERRORS, code)) return `${SYSTEM_ERRORS[code]} (${code})`;
     if (/^[0-9A-Z]{5}$/.test(code)) return `database error (SQLSTATE ${code})`;
     if (/^E[A-Z_]{2,30}$/.test(code)) return `system error (${code})`;
   }

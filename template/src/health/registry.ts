@@ -1,3 +1,4 @@
+import { CheckTimeoutError } from './check-error.js';
 import { describeFailure } from './describe-failure.js';
 import type { CheckResult, HealthChecker, HealthReport, HealthStatus } from './types.js';
 
@@ -111,12 +112,13 @@ export class HealthRegistry {
     if (entry.last && performance.now() - entry.lastAt < this.#options.cacheMs) {
       return Promise.resolve(entry.last);
     }
-    entry.inFlight ??= this.#execute(entry).then((result) => {
-      entry.last = result;
-      entry.lastAt = performance.now();
-      entry.inFlight = undefined;
-      return result;
-    });
+    entry.inFlight ??= this.#execute(entry)
+      .then((result) => {
+        entry.last = result;
+        entry.lastAt = performance.now();
+        return result;
+      })
+      .finally(() => (entry.inFlight = undefined));
     return entry.inFlight;
   }
 
@@ -128,7 +130,7 @@ export class HealthRegistry {
     // The race settles at the timeout even when a check ignores its signal.
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const error = new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError');
+        const error = new CheckTimeoutError(timeoutMs);
         controller.abort(error);
         reject(error);
       }, timeoutMs);
@@ -145,7 +147,11 @@ export class HealthRegistry {
         critical,
       };
     } catch (error) {
-      this.#options.onFailure?.(checker.name, error);
+      try {
+        this.#options.onFailure?.(checker.name, error);
+      } catch {
+        // A failing log call must not turn a check result into a rejected probe.
+      }
       return {
         status: 'fail',
         time: new Date().toISOString(),

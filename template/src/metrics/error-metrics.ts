@@ -28,7 +28,10 @@ export function errorType(error: unknown): string {
   if (typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 600) {
     return String(status);
   }
-  return typeof name === 'string' && NAMED_ERRORS.has(name) ? name : '_OTHER';
+  if (typeof name === 'string' && NAMED_ERRORS.has(name)) return name;
+  // pg's (and PGlite's) DatabaseError sets `name` to the protocol message type, 'error'.
+  const className = (error as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return typeof className === 'string' && NAMED_ERRORS.has(className) ? className : '_OTHER';
 }
 
 export interface ErrorMetrics {

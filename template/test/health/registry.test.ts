@@ -1,0 +1,336 @@
+import test from 'ava';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CheckTimeoutError, HealthCheckError } from '../../src/health/check-error.js';
+import { HealthRegistry, type HealthRegistryOptions } from '../../src/health/registry.js';
+import type { CheckOutcome, HealthChecker, HealthStatus } from '../../src/health/types.js';
+
+interface FakeChecker extends HealthChecker {
+  calls: number;
+}
+
+/** A checker that counts its calls and runs `run` (by default it passes at once). */
+function fake(
+  name: string,
+  run: (signal: AbortSignal) => Promise<void | CheckOutcome> | void | CheckOutcome = () => {},
+  options: { critical?: boolean; timeoutMs?: number } = {},
+): FakeChecker {
+  const checker: FakeChecker = {
+    name,
+    ...options,
+    calls: 0,
+    async check(signal) {
+      checker.calls += 1;
+      return run(signal);
+    },
+  };
+  return checker;
+}
+
+const failing = (name: string, options: { critical?: boolean } = {}) =>
+  fake(name, () => Promise.reject(new Error('down')), options);
+
+const never = () => new Promise<never>(() => {});
+
+function registryWith(checkers: HealthChecker[], options: Partial<HealthRegistryOptions> = {}): HealthRegistry {
+  const registry = new HealthRegistry({ timeoutMs: 2000, cacheMs: 0, ...options });
+  for (const checker of checkers) registry.register(checker);
+  return registry;
+}
+
+test('register() rejects a duplicate name', (t) => {
+  const registry = registryWith([fake('db')]);
+  t.throws(() => registry.register(fake('db')), { message: 'Health check "db" is already registered' });
+  t.deepEqual(registry.names(), ['db']);
+});
+
+const malformedName = test.macro({
+  exec(t, name: unknown) {
+    const registry = registryWith([]);
+    const error = t.throws(() => registry.register({ name, check: async () => {} } as unknown as HealthChecker), {
+      instanceOf: TypeError,
+    });
+    t.is(
+      error?.message,
+      `Health check name ${JSON.stringify(name)} is invalid: use kebab-case (a-z, 0-9 and single dashes, 63 characters at most)`,
+    );
+    t.deepEqual(registry.names(), []);
+  },
+  title: (label = '') => `register() rejects a malformed name: ${label}`,
+});
+
+test('upper case', malformedName, 'Upper');
+test('trailing dash', malformedName, 'db-');
+test('double dash', malformedName, 'db--main');
+test('leading digit', malformedName, '2db');
+test('empty', malformedName, '');
+test('64 characters', malformedName, 'a'.repeat(64));
+test('a number', malformedName, 42);
+
+test('register() accepts kebab-case names up to 63 characters', (t) => {
+  const names = ['db', 'event-loop', 'cache2-eu-west', 'a'.repeat(63)];
+  const registry = registryWith(names.map((name) => fake(name)));
+  t.deepEqual(registry.names(), names);
+});
+
+test('register() rejects a timeoutMs that is not a positive integer', (t) => {
+  const registry = registryWith([]);
+  t.throws(() => registry.register(fake('zero', undefined, { timeoutMs: 0 })), { message: /"zero".*timeoutMs: 0/ });
+  t.throws(() => registry.register(fake('half', undefined, { timeoutMs: 1.5 })), { message: /"half".*timeoutMs: 1.5/ });
+});
+
+test('checks run in parallel', async (t) => {
+  const registry = registryWith(['a', 'b', 'c'].map((name) => fake(name, () => sleep(200))));
+  const started = performance.now();
+  const report = await registry.report();
+  const elapsed = performance.now() - started;
+  t.is(report.status, 'pass');
+  // One after another would take at least 600 ms.
+  t.true(elapsed < 500, `took ${Math.round(elapsed)} ms`);
+  for (const result of Object.values(report.checks)) t.true(result.durationMs >= 190);
+});
+
+test('a check that ignores its signal fails at its timeout, and its signal aborts with a TimeoutError', async (t) => {
+  let seen: AbortSignal | undefined;
+  const stuck = fake(
+    'stuck',
+    (signal) => {
+      seen = signal;
+      return never();
+    },
+    { timeoutMs: 100 },
+  );
+  const registry = registryWith([stuck, fake('fine')]);
+  const started = performance.now();
+  const report = await registry.report();
+  t.true(performance.now() - started < 1500);
+  t.is(report.status, 'fail');
+  t.like(report.checks.stuck, { status: 'fail', output: 'timed out after 100 ms', critical: true });
+  t.is(report.checks.fine?.status, 'pass');
+  t.true(seen?.aborted);
+  t.true(seen?.reason instanceof CheckTimeoutError);
+  t.is((seen?.reason as Error).name, 'TimeoutError');
+});
+
+test("a check without its own timeoutMs gets the registry's", async (t) => {
+  const registry = registryWith([fake('stuck', never)], { timeoutMs: 60 });
+  const report = await registry.report();
+  t.is(report.checks.stuck?.output, 'timed out after 60 ms');
+});
+
+test('the signal of a check that finishes in time never aborts', async (t) => {
+  let seen: AbortSignal | undefined;
+  const registry = registryWith([fake('quick', (signal) => void (seen = signal), { timeoutMs: 50 })]);
+  await registry.report();
+  await sleep(120);
+  t.false(seen?.aborted);
+});
+
+test('a check that throws, rejects or throws a non-Error fails on its own', async (t) => {
+  const registry = registryWith([
+    {
+      name: 'throws',
+      check() {
+        throw new Error('sync');
+      },
+    },
+    fake('rejects', () => Promise.reject(new Error('async'))),
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    fake('throws-string', () => Promise.reject('just a string')),
+    fake('fine'),
+  ]);
+  const report = await registry.report();
+  t.is(report.status, 'fail');
+  t.like(report.checks, {
+    throws: { status: 'fail', output: 'check failed (Error)' },
+    rejects: { status: 'fail', output: 'check failed (Error)' },
+    'throws-string': { status: 'fail', output: 'check failed' },
+    fine: { status: 'pass' },
+  });
+});
+
+test('50 concurrent reports share one run of a slow check', async (t) => {
+  const slow = fake('slow', () => sleep(150));
+  const registry = registryWith([slow], { cacheMs: 1000 });
+  const reports = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => (i % 2 ? registry.report() : registry.reportOne('slow'))),
+  );
+  t.is(slow.calls, 1);
+  t.is(new Set(reports.map((report) => report?.checks.slow?.time)).size, 1);
+});
+
+test('a result is reused within cacheMs and refreshed after it', async (t) => {
+  const check = fake('db');
+  const registry = registryWith([check], { cacheMs: 300 });
+  const first = await registry.report();
+  await sleep(20);
+  const second = await registry.report();
+  t.is(check.calls, 1);
+  t.is(second.checks.db?.time, first.checks.db?.time);
+
+  await sleep(350);
+  const third = await registry.report();
+  t.is(check.calls, 2);
+  t.not(third.checks.db?.time, first.checks.db?.time);
+});
+
+test('with cacheMs 0 every report runs the check, but concurrent ones still share a run', async (t) => {
+  const check = fake('db', () => sleep(50));
+  const registry = registryWith([check], { cacheMs: 0 });
+  await registry.report();
+  await registry.report();
+  t.is(check.calls, 2);
+  await Promise.all([registry.report(), registry.report(), registry.reportOne('db')]);
+  t.is(check.calls, 3);
+});
+
+const aggregation = test.macro({
+  async exec(t, checks: HealthChecker[], expected: HealthStatus) {
+    t.is((await registryWith(checks).report()).status, expected);
+  },
+  title: (label = '') => `aggregation: ${label}`,
+});
+
+const warning = (name: string) => fake(name, () => ({ status: 'warn' }));
+
+test('all pass -> pass', aggregation, [fake('a'), fake('b')], 'pass');
+test('a critical fail -> fail', aggregation, [fake('a'), failing('b')], 'fail');
+test('a non-critical fail -> warn', aggregation, [fake('a'), failing('b', { critical: false })], 'warn');
+test('a warn -> warn', aggregation, [fake('a'), warning('b')], 'warn');
+test('a warn then a critical fail -> fail', aggregation, [warning('a'), failing('b')], 'fail');
+test(
+  'a non-critical fail then a critical fail -> fail',
+  aggregation,
+  [failing('a', { critical: false }), failing('b')],
+  'fail',
+);
+
+test('observedValue, observedUnit and output pass through from the outcome', async (t) => {
+  const registry = registryWith([
+    fake(
+      'queue',
+      () => ({ status: 'warn', observedValue: 1200, observedUnit: 'messages', output: 'depth over 1000' }),
+      {
+        critical: false,
+      },
+    ),
+    fake('lag', () => ({ observedValue: 0, observedUnit: 'ms' })),
+    fake('plain'),
+  ]);
+  const { checks } = await registry.report();
+  t.like(checks.queue, {
+    status: 'warn',
+    observedValue: 1200,
+    observedUnit: 'messages',
+    output: 'depth over 1000',
+    critical: false,
+  });
+  // An observed value of 0 is still a value.
+  t.like(checks.lag, { status: 'pass', observedValue: 0, observedUnit: 'ms', critical: true });
+  t.deepEqual(Object.keys(checks.plain ?? {}).sort(), ['critical', 'durationMs', 'status', 'time']);
+});
+
+test('every result has an ISO 8601 time taken during the run', async (t) => {
+  const before = Date.now();
+  const registry = registryWith([
+    fake('pass'),
+    warning('warn'),
+    failing('fail'),
+    fake('slow', never, { timeoutMs: 50 }),
+  ]);
+  const { checks } = await registry.report();
+  const after = Date.now();
+  t.is(Object.keys(checks).length, 4);
+  for (const [name, { time }] of Object.entries(checks)) {
+    t.is(new Date(time).toISOString(), time, name);
+    t.true(Date.parse(time) >= before && Date.parse(time) <= after, name);
+  }
+});
+
+test('reportOne() runs only the named check, and returns undefined for an unknown name', async (t) => {
+  const a = fake('a');
+  const b = failing('b');
+  const registry = registryWith([a, b]);
+  t.is(await registry.reportOne('nope'), undefined);
+  const report = await registry.reportOne('b');
+  t.is(report?.status, 'fail');
+  t.deepEqual(Object.keys(report?.checks ?? {}), ['b']);
+  t.is(report?.checks.b?.output, 'check failed (Error)');
+  t.is(a.calls, 0);
+  t.is(b.calls, 1);
+});
+
+test('drain() fails readiness for good without running a check', async (t) => {
+  const check = fake('db');
+  const registry = registryWith([check], { cacheMs: 60_000 });
+  t.is((await registry.report()).status, 'pass');
+  t.false(registry.draining);
+
+  registry.drain();
+  const drained = { status: 'fail', output: 'shutting down', checks: {} };
+  t.true(registry.draining);
+  t.deepEqual(await registry.report(), drained);
+  t.deepEqual(await registry.reportOne('db'), drained);
+  // A later drain() keeps the first reason; nothing turns draining off.
+  registry.drain('something else');
+  t.deepEqual(await registry.report(), drained);
+  t.true(registry.draining);
+  t.is(check.calls, 1);
+});
+
+test('lastResults() never runs a check', async (t) => {
+  const check = fake('db');
+  const other = fake('other');
+  const registry = registryWith([check, other], { cacheMs: 0 });
+  t.is(registry.lastResults().size, 0);
+  t.is(check.calls, 0);
+
+  const report = await registry.reportOne('db');
+  const last = registry.lastResults();
+  t.deepEqual([...last.keys()], ['db']);
+  t.deepEqual(last.get('db'), report?.checks.db);
+  registry.lastResults();
+  t.is(check.calls, 1);
+  t.is(other.calls, 0);
+});
+
+test('onFailure receives the full error of each failed check', async (t) => {
+  const error = new Error('password=hunter2');
+  const failures = new Map<string, unknown>();
+  const registry = registryWith(
+    [fake('db', () => Promise.reject(error)), fake('slow', never, { timeoutMs: 50 }), fake('fine')],
+    { onFailure: (name, failure) => failures.set(name, failure) },
+  );
+  await registry.report();
+  t.deepEqual([...failures.keys()].sort(), ['db', 'slow']);
+  t.is(failures.get('db'), error);
+  t.true(failures.get('slow') instanceof CheckTimeoutError);
+  t.is((failures.get('slow') as Error).name, 'TimeoutError');
+});
+
+test("a failed check's output shows no error message but a HealthCheckError's", async (t) => {
+  const registry = registryWith([
+    fake('db', () => Promise.reject(new Error('password=hunter2 host=db.internal'))),
+    fake('queue', () => Promise.reject(new HealthCheckError('queue depth 1200 over 1000'))),
+  ]);
+  const report = await registry.report();
+  const body = JSON.stringify(report);
+  t.false(body.includes('hunter2'));
+  t.false(body.includes('db.internal'));
+  t.is(report.checks.db?.output, 'check failed (Error)');
+  t.is(report.checks.queue?.output, 'queue depth 1200 over 1000');
+});
+
+// A throwing onFailure once left the run in flight for good: every later
+// report() rejected without running the check again.
+test('a throwing onFailure neither rejects the report nor wedges the check', async (t) => {
+  const check = failing('db');
+  const registry = registryWith([check], {
+    cacheMs: 0,
+    onFailure: () => {
+      throw new Error('logger down');
+    },
+  });
+  await t.notThrowsAsync(registry.report());
+  await t.notThrowsAsync(registry.report());
+  t.is(check.calls, 2);
+});
