@@ -1,0 +1,237 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import test from 'ava';
+import type { Knex } from 'knex';
+import pino from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { createDatabase } from '../../src/db/database.js';
+import { DirectoryMigrationSource } from '../../src/db/migration-source.js';
+import { Migrator } from '../../src/db/migrator.js';
+import { HealthCheckError } from '../../src/health/check-error.js';
+import { HealthRegistry } from '../../src/health/registry.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+const logger = pino({ level: 'silent' });
+/** Nothing listens on port 1: every connection is refused at once. */
+const REFUSING_URL = 'postgres://postgres@127.0.0.1:1/nothing';
+/** The temporary migrations record themselves apart from the service's own `knex_migrations`. */
+const TEMP_TABLE = 'temp_dir_migrations';
+
+const MIGRATIONS: Record<string, string> = {
+  // Written out of order: the source sorts them.
+  '20260102000000_add_column.js': `
+export async function up(knex) {
+  await knex.schema.alterTable('things', (table) => table.string('color'));
+}
+export async function down(knex) {
+  await knex.schema.alterTable('things', (table) => table.dropColumn('color'));
+}
+`,
+  '20260101000000_create_things.ts': `
+interface Things { id: number }
+export async function up(knex: any): Promise<void> {
+  await knex.schema.createTable('things', (table: any) => {
+    table.increments('id');
+  });
+}
+export async function down(knex: any): Promise<void> {
+  await knex.schema.dropTable('things');
+}
+export type { Things };
+`,
+  '20260103000000_seed_things.ts': `
+export async function up(knex: any): Promise<void> {
+  await knex('things').insert({ color: 'teal' });
+}
+export async function down(knex: any): Promise<void> {
+  await knex('things').del();
+}
+`,
+  // Not migrations: each would break the run if it were imported or applied.
+  'README.md': '# Migrations\n\nNot a migration.\n',
+  '20260104000000_types.d.ts': 'export declare function up(): never;\nthrow new Error("a .d.ts was imported");\n',
+  'helpers.ts': 'throw new Error("a helper without a timestamp was imported");\n',
+  '2026_short_stamp.ts': 'throw new Error("a short timestamp was imported");\n',
+  '20260105000000_notes.txt': 'not a migration\n',
+  '20260106000000_compiled.js.map': '{}\n',
+};
+
+const EXPECTED = ['20260101000000_create_things.ts', '20260102000000_add_column.js', '20260103000000_seed_things.ts'];
+
+let testDatabase: TestDatabase;
+let db: Knex;
+let tmpDir: string;
+const opened: Knex[] = [];
+const migrators: Migrator[] = [];
+
+test.before(async () => {
+  tmpDir = await mkdtemp(path.join(tmpdir(), 'migrations-'));
+  for (const [file, source] of Object.entries(MIGRATIONS)) await writeFile(path.join(tmpDir, file), source);
+  testDatabase = await createTestDatabase();
+  db = createDatabase(loadConfig({ ...testDatabase.env, LOG_LEVEL: 'silent' }), logger);
+});
+
+test.after.always(async () => {
+  for (const migrator of migrators) await migrator.stop().catch(() => {});
+  for (const instance of opened) await instance.destroy().catch(() => {});
+  await db?.destroy();
+  await testDatabase?.drop();
+  if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
+});
+
+function refusingDatabase(): Knex {
+  const instance = createDatabase(loadConfig({ DATABASE_URL: REFUSING_URL, LOG_LEVEL: 'silent' }), logger);
+  opened.push(instance);
+  return instance;
+}
+
+function track(migrator: Migrator): Migrator {
+  migrators.push(migrator);
+  return migrator;
+}
+
+/** Rejects instead of hanging the test when `promise` does not settle in time. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    sleep(ms, undefined, { ref: false }).then(() => {
+      throw new Error(`${what} did not settle within ${ms} ms`);
+    }),
+  ]);
+}
+
+async function checkOutput(migrator: Migrator): Promise<string | undefined> {
+  const error = await migrator
+    .checker()
+    .check(new AbortController().signal)
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  if (error === undefined) return undefined;
+  if (!(error instanceof HealthCheckError)) throw new Error('the checker threw something else', { cause: error });
+  return error.message;
+}
+
+test('the source lists only timestamped .ts and .js files, in order', async (t) => {
+  const source = new DirectoryMigrationSource(tmpDir);
+  t.deepEqual(await source.getMigrations(), EXPECTED);
+});
+
+test('a migration is named by its file name without extension', (t) => {
+  const source = new DirectoryMigrationSource(tmpDir);
+  t.is(source.getMigrationName('20260101000000_create_things.ts'), '20260101000000_create_things');
+  t.is(source.getMigrationName('20260102000000_add_column.js'), '20260102000000_add_column');
+});
+
+test('the source imports .ts and .js migrations', async (t) => {
+  const source = new DirectoryMigrationSource(tmpDir);
+  for (const file of EXPECTED) {
+    const migration = await source.getMigration(file);
+    t.is(typeof migration.up, 'function', `${file} has up()`);
+    t.is(typeof migration.down, 'function', `${file} has down()`);
+  }
+});
+
+test('a missing directory has no migrations', async (t) => {
+  const source = new DirectoryMigrationSource(path.join(tmpDir, 'does-not-exist'));
+  t.deepEqual(await source.getMigrations(), []);
+});
+
+test.serial('knex applies the directory’s migrations in order, once', async (t) => {
+  const migrationSource = new DirectoryMigrationSource(tmpDir);
+  const [batch, applied] = (await db.migrate.latest({ migrationSource, tableName: TEMP_TABLE })) as [number, string[]];
+  t.is(batch, 1);
+  t.deepEqual(applied, ['20260101000000_create_things', '20260102000000_add_column', '20260103000000_seed_things']);
+  t.true(await db.schema.hasTable('things'));
+  t.true(await db.schema.hasColumn('things', 'color'));
+  t.deepEqual(await db('things').select('color'), [{ color: 'teal' }]);
+  const recorded = await db(TEMP_TABLE).orderBy('id').pluck('name');
+  t.deepEqual(recorded, applied);
+
+  const [, again] = (await db.migrate.latest({ migrationSource, tableName: TEMP_TABLE })) as [number, string[]];
+  t.deepEqual(again, [], 'nothing is applied twice');
+});
+
+test.serial('the migrator fails readiness until its migrations have run, then passes', async (t) => {
+  const migrator = track(new Migrator(db, logger));
+  const checker = migrator.checker();
+  t.is(checker.name, 'migrations');
+  t.false(migrator.done);
+  t.is(await checkOutput(migrator), 'migrations pending');
+
+  const registry = new HealthRegistry({ timeoutMs: 1000, cacheMs: 0 });
+  registry.register(checker);
+  const before = await registry.report();
+  t.is(before.status, 'fail');
+  t.is(before.checks.migrations?.output, 'migrations pending');
+
+  await within(migrator.start(), 10_000, 'start()');
+  t.true(migrator.done);
+  t.is(await checkOutput(migrator), undefined);
+  const after = await registry.report();
+  t.is(after.status, 'pass', JSON.stringify(after));
+  t.true(await db.schema.hasTable('knex_migrations'), 'the service’s own migrations table exists');
+  t.deepEqual(await migrator.latest(), [], 'latest() after start() applies nothing');
+  await within(migrator.stop(), 1000, 'stop() after success');
+});
+
+interface LogLine {
+  msg?: string;
+  attempt?: number;
+  retryInMs?: number;
+}
+
+test('against a refusing database the migrator retries, says so, and stops promptly', async (t) => {
+  const lines: LogLine[] = [];
+  const capturing = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line) as LogLine) });
+  const migrator = track(new Migrator(refusingDatabase(), capturing, { initialDelayMs: 50 }));
+  t.is(await checkOutput(migrator), 'migrations pending');
+
+  let settled = false;
+  const run = migrator.start();
+  void run.then(() => (settled = true));
+  t.is(migrator.start(), run, 'start() twice is the same run');
+
+  // Fails, then keeps retrying with a growing delay.
+  const deadline = performance.now() + 3000;
+  while (lines.length < 3 && performance.now() < deadline) await sleep(20);
+  t.true(lines.length >= 3, `expected 3 failed attempts, saw ${lines.length}`);
+  t.deepEqual(
+    lines.slice(0, 3).map((line) => [line.msg, line.attempt, line.retryInMs]),
+    [
+      ['migrations failed; retrying', 1, 50],
+      ['migrations failed; retrying', 2, 100],
+      ['migrations failed; retrying', 3, 200],
+    ],
+  );
+  t.is(await checkOutput(migrator), 'migrations failed, retrying');
+  t.false(migrator.done);
+  t.false(settled, 'start() waits while the migrations keep failing');
+
+  // Now sleeping up to 400 ms before attempt 4: stop() must not wait for it.
+  const started = performance.now();
+  await within(migrator.stop(), 2000, 'stop()');
+  const ms = performance.now() - started;
+  t.true(ms < 1000, `stop() took ${ms.toFixed(0)} ms`);
+  await within(run, 1000, 'start() after stop()');
+  t.true(settled);
+  t.false(migrator.done);
+  const attempts = lines.length;
+  await sleep(300);
+  t.is(lines.length, attempts, 'no attempt after stop()');
+  t.is(await checkOutput(migrator), 'migrations failed, retrying', 'readiness stays failed');
+});
+
+test('stop() right after start() on a refusing database resolves at once, and so does start()', async (t) => {
+  const migrator = track(new Migrator(refusingDatabase(), logger, { initialDelayMs: 5000 }));
+  const run = migrator.start();
+  const started = performance.now();
+  await within(migrator.stop(), 2000, 'stop()');
+  await within(run, 1000, 'start()');
+  const ms = performance.now() - started;
+  t.true(ms < 1000, `stop() took ${ms.toFixed(0)} ms though the next retry was 5 s away`);
+  t.false(migrator.done);
+});
