@@ -1,0 +1,138 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { existingService } from './existing-service.js';
+import { assertName, kebabCase, modelNameProblem, tableName } from './names.js';
+import { PlanError, type Plan } from './plan.js';
+
+export interface ModelPlanInput {
+  root: string;
+  service: string;
+  name: string;
+  now?: Date;
+}
+
+/** An Objection model, a timestamped migration creating its table, and a test that round-trips a row. */
+export function planModel(input: ModelPlanInput): Plan {
+  assertName(modelNameProblem(input.name));
+  const dir = existingService(input.root, input.service);
+  const file = kebabCase(input.name);
+  const table = tableName(input.name);
+  const modelFile = `${dir}/src/models/${file}.ts`;
+  if (existsSync(path.join(input.root, modelFile))) {
+    throw new PlanError(`model ${input.name} already exists in ${modelFile}; nothing was written`);
+  }
+  const migrationsDir = path.join(input.root, dir, 'migrations');
+  const existing = existsSync(migrationsDir) ? readdirSync(migrationsDir) : [];
+  if (existing.some((name) => name.replace(/\.(ts|js)$/, '').endsWith(`_create_${table}`))) {
+    throw new PlanError(`a migration creating table ${table} already exists in ${dir}/migrations; nothing was written`);
+  }
+  const migration = `${nextTimestamp(input.now ?? new Date(), existing)}_create_${table}.ts`;
+  return {
+    root: input.root,
+    changes: [
+      { type: 'add', path: modelFile, content: modelSource(input.name, table) },
+      { type: 'add', path: `${dir}/migrations/${migration}`, content: migrationSource(table) },
+      { type: 'add', path: `${dir}/test/models/${file}.test.ts`, content: modelTestSource(input.name, file) },
+    ],
+  };
+}
+
+/** `YYYYMMDDHHMMSS` in UTC, later than every existing migration so the order is kept. */
+export function nextTimestamp(now: Date, existingMigrations: readonly string[]): string {
+  const latest = existingMigrations
+    .map((name) => /^(\d{14})_/.exec(name)?.[1])
+    .filter((stamp): stamp is string => stamp !== undefined)
+    .sort()
+    .at(-1);
+  let stamp = now.toISOString().replace(/\D/g, '').slice(0, 14);
+  if (latest !== undefined && stamp <= latest) {
+    const next = new Date(
+      Date.UTC(
+        +latest.slice(0, 4),
+        +latest.slice(4, 6) - 1,
+        +latest.slice(6, 8),
+        +latest.slice(8, 10),
+        +latest.slice(10, 12),
+        +latest.slice(12, 14) + 1,
+      ),
+    );
+    stamp = next.toISOString().replace(/\D/g, '').slice(0, 14);
+  }
+  return stamp;
+}
+
+function modelSource(name: string, table: string): string {
+  return `import { Model, snakeCaseMappers, type JSONSchema } from 'objection';
+
+/** A row of \`${table}\`. Add a column here, in \`jsonSchema\` and in a migration. */
+export class ${name} extends Model {
+  static override tableName = '${table}';
+
+  // Columns are snake_case in the database (created_at), camelCase here (createdAt).
+  static override columnNameMappers = snakeCaseMappers();
+
+  // Validated on insert and update: a bad value is a ValidationError (400), not a database error.
+  static override jsonSchema: JSONSchema = {
+    type: 'object',
+    required: ['name'],
+    properties: {
+      id: { type: 'integer' },
+      name: { type: 'string', minLength: 1, maxLength: 255 },
+    },
+  };
+
+  id!: number;
+  name!: string;
+  createdAt!: Date;
+  updatedAt!: Date;
+
+  override $beforeUpdate(): void {
+    this.updatedAt = new Date();
+  }
+}
+`;
+}
+
+function migrationSource(table: string): string {
+  return `import type { Knex } from 'knex';
+
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable('${table}', (table) => {
+    table.increments('id').primary();
+    table.string('name', 255).notNullable();
+    table.timestamps(true, true);
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('${table}');
+}
+`;
+}
+
+function modelTestSource(name: string, file: string): string {
+  return `import test from 'ava';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { createDatabase } from '../../src/db/database.js';
+import { Migrator } from '../../src/db/migrator.js';
+import { ${name} } from '../../src/models/${file}.js';
+import { createTestDatabase } from '../helpers/database.js';
+
+test('${name} inserts and reads a row after the migrations', async (t) => {
+  const database = await createTestDatabase();
+  const logger = pino({ level: 'silent' });
+  const db = createDatabase(loadConfig({ LOG_LEVEL: 'silent', ...database.env }), logger);
+  try {
+    await new Migrator(db, logger).latest();
+    const inserted = await ${name}.query(db).insert({ name: 'first' });
+    const found = await ${name}.query(db).findById(inserted.id);
+    t.is(found?.name, 'first');
+    t.true(found?.createdAt instanceof Date);
+  } finally {
+    await db.destroy();
+    await database.drop();
+  }
+});
+`;
+}

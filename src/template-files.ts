@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { PLACEHOLDER } from './names.js';
+
+/** Never copied: installed, built, local-database and local-only files. */
+const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', '.data', 'coverage', '.scratch', '.git']);
+const SKIPPED_FILES = /^(\.env|\.DS_Store|.*\.log|.*\.tsbuildinfo)$/;
+
+export interface TemplateFile {
+  /** Relative to the template directory, with `/` separators. */
+  path: string;
+  content: string | Buffer;
+  mode: number;
+}
+
+/**
+ * Reads the template, dotfiles included, with the placeholder name replaced by
+ * `name` in every text file and path. The template is copied, not rendered:
+ * `{{` in its code means nothing here.
+ */
+export function readTemplate(templateDir: string, name: string): TemplateFile[] {
+  const files: TemplateFile[] = [];
+  const walk = (relativeDir: string) => {
+    for (const entry of readdirSync(path.join(templateDir, relativeDir), { withFileTypes: true })) {
+      const relative = path.posix.join(relativeDir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(relative);
+      } else if (entry.isFile() && !SKIPPED_FILES.test(entry.name)) {
+        const absolute = path.join(templateDir, relative);
+        const raw = readFileSync(absolute);
+        files.push({
+          path: replacePlaceholder(relative, name),
+          content: raw.includes(0) ? raw : replacePlaceholder(raw.toString('utf8'), name),
+          mode: statSync(absolute).mode & 0o777,
+        });
+      }
+    }
+  };
+  walk('');
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+export function replacePlaceholder(text: string, name: string): string {
+  return text.replaceAll(PLACEHOLDER, name);
+}
