@@ -38,15 +38,29 @@ export function missingAnswers(args: readonly string[]): string | undefined {
   if (generator === undefined) return `choose a generator: ${commands.join(' | ')}`;
   const usage = USAGE[generator];
   if (!usage) return `unknown generator "${generator}": use one of ${commands.join(' | ')}`;
-  const named = new Set(
-    args
-      .slice(separator + 1)
-      .filter((arg) => arg.startsWith('--'))
-      .map((arg) => arg.slice(2).split('=')[0]),
-  );
-  const missing = usage.answers.filter((answer, index) => answers[index] === undefined && !named.has(answer));
+  const named = namedAnswers(args.slice(separator + 1));
+  const missing = usage.answers.filter((answer, index) => !isGiven(answers[index]) && !isGiven(named.get(answer)));
   if (missing.length === 0) return undefined;
   return `missing ${missing.join(' and ')} (no terminal to ask): run ${usage.command}`;
+}
+
+/** `--name value` and `--name=value` after plop's `--`; a bare `--name` has no value. */
+function namedAnswers(args: readonly string[]): Map<string, string | undefined> {
+  const named = new Map<string, string | undefined>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('--')) continue;
+    const [key, ...value] = arg.slice(2).split('=');
+    if (value.length > 0) named.set(key!, value.join('='));
+    else if (args[i + 1] !== undefined && !args[i + 1]!.startsWith('--')) named.set(key!, args[++i]);
+    else named.set(key!, undefined);
+  }
+  return named;
+}
+
+/** plop reads `_` (any run of underscores) as "ask for this one", which needs a terminal. */
+function isGiven(answer: string | undefined): boolean {
+  return answer !== undefined && !/^_+$/.test(answer);
 }
 
 /** This generator's name and version, recorded in every service it writes. */

@@ -14,6 +14,12 @@ const RESERVED_SERVICE_NAMES = new Set([
   ...builtinModules.filter((name) => !name.includes('/') && !name.startsWith('_')),
 ]);
 
+/**
+ * The template's own checks (`/ready` names must be unique) and the file that
+ * registers the checks, `src/checks/index.ts`.
+ */
+const RESERVED_CHECKER_NAMES = new Set(['database', 'event-loop', 'migrations', 'index']);
+
 /** Names that would shadow a global or a class the generated code imports. */
 const RESERVED_MODEL_NAMES = new Set([
   'Model',
@@ -54,7 +60,12 @@ export function serviceNameProblem(name: unknown): string | undefined {
 
 /** Why a checker name is refused, or undefined when it is valid. */
 export function checkerNameProblem(name: unknown): string | undefined {
-  return kebabProblem('checker', name);
+  return (
+    kebabProblem('checker', name) ??
+    (RESERVED_CHECKER_NAMES.has(name as string)
+      ? `checker name "${String(name)}" is taken by the template's own checks (database, event-loop, migrations) or files; choose another`
+      : undefined)
+  );
 }
 
 /** Why a model name is refused, or undefined when it is valid. */

@@ -58,6 +58,9 @@ function applyAsNewDirectory(plan: Plan, newDirectory: string): string[] {
     path.dirname(target),
     `.${path.basename(target)}.staging-${randomBytes(4).toString('hex')}`,
   );
+  // Directories made for the staging directory (such as `services/`) go too if the plan fails.
+  const createdParent = mkdirSync(path.dirname(target), { recursive: true });
+  let renamed = false;
   try {
     for (const change of plan.changes) {
       if (change.type !== 'add') throw new PlanError(`cannot modify ${change.path} in a new directory`);
@@ -68,8 +71,10 @@ function applyAsNewDirectory(plan: Plan, newDirectory: string): string[] {
     // rename() would replace an empty directory made meanwhile: look once more.
     if (existsSync(target)) throw new PlanError(`${newDirectory} already exists; nothing was written`);
     renameSync(staging, target);
+    renamed = true;
   } finally {
     rmSync(staging, { recursive: true, force: true });
+    if (!renamed && createdParent !== undefined) rmSync(createdParent, { recursive: true, force: true });
   }
   return plan.changes.map((change) => change.path);
 }
@@ -83,7 +88,9 @@ function applyInPlace(plan: Plan): string[] {
     for (const change of ordered) {
       const file = resolveInside(plan.root, change.path);
       if (change.type === 'add') {
-        mkdirSync(path.dirname(file), { recursive: true });
+        // mkdirSync returns the first directory it had to create: undoing removes it whole.
+        const createdDirectory = mkdirSync(path.dirname(file), { recursive: true });
+        if (createdDirectory !== undefined) undo.push(() => rmSync(createdDirectory, { recursive: true, force: true }));
         writeFileSync(file, change.content, { flag: 'wx', mode: change.mode });
         undo.push(() => rmSync(file, { force: true }));
       } else {

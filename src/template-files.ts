@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PLACEHOLDER } from './names.js';
@@ -30,7 +31,7 @@ export function readTemplate(templateDir: string, name: string): TemplateFile[] 
         const raw = readFileSync(absolute);
         files.push({
           path: replacePlaceholder(relative, name),
-          content: raw.includes(0) ? raw : replacePlaceholder(raw.toString('utf8'), name),
+          content: isText(raw) ? replacePlaceholder(raw.toString('utf8'), name) : raw,
           mode: statSync(absolute).mode & 0o777,
         });
       }
@@ -38,6 +39,11 @@ export function readTemplate(templateDir: string, name: string): TemplateFile[] 
   };
   walk('');
   return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** Only valid UTF-8 without NUL bytes is text; anything else is copied byte for byte. */
+function isText(raw: Buffer): boolean {
+  return !raw.includes(0) && isUtf8(raw);
 }
 
 export function replacePlaceholder(text: string, name: string): string {
