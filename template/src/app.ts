@@ -3,8 +3,10 @@ import Koa from 'koa';
 import type { AppContainer } from './container.js';
 import { createHealthRouter } from './health/routes.js';
 import { accessLog } from './http/access-log.js';
+import { decodablePath } from './http/decodable-path.js';
 import { errorHandler } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
+import { unknownMethods } from './http/unknown-methods.js';
 import { createHttpMetricsMiddleware } from './metrics/http-metrics.js';
 import { createMetricsRouter } from './metrics/routes.js';
 import { createGreetingsRouter } from './modules/greetings/routes.js';
@@ -15,16 +17,20 @@ import { createGreetingsRouter } from './modules/greetings/routes.js';
  *
  * The order of the middleware is the path of a request: its id first, then
  * metrics and the access log (so they see the final status), then the error
- * handler (so every error below it becomes a problem response), then routes.
+ * handler (so every error below it becomes a problem response), then the
+ * refusals of paths and methods no route can take, then routes.
  */
 export function createApp(container: AppContainer): Koa {
   const { health, logger, metrics, errorMetrics } = container.cradle;
   const app = new Koa();
+  const routers = [createHealthRouter(health), createMetricsRouter(metrics), createGreetingsRouter(container.cradle)];
 
   app.use(requestId());
   app.use(createHttpMetricsMiddleware(metrics));
   app.use(accessLog(logger));
   app.use(errorHandler(logger, errorMetrics));
+  app.use(decodablePath());
+  app.use(unknownMethods(routers));
   app.use(
     bodyParser({
       enableTypes: ['json'],
@@ -37,11 +43,7 @@ export function createApp(container: AppContainer): Koa {
     }),
   );
 
-  for (const router of [
-    createHealthRouter(health),
-    createMetricsRouter(metrics),
-    createGreetingsRouter(container.cradle),
-  ]) {
+  for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -14,7 +14,7 @@ export function errorHandler(logger: Logger, errors: ErrorMetrics): Middleware {
   return async function errorHandlerMiddleware(ctx, next) {
     try {
       await next();
-      // An unmatched route, or the router's 405/501 (it sets Allow itself).
+      // An unmatched route, or a 405 (with its Allow already set).
       if (ctx.status >= 400 && ctx.body == null) problem(ctx, ctx.status);
     } catch (error) {
       errors.count(error);

@@ -1,0 +1,17 @@
+import type { Middleware } from 'koa';
+
+/**
+ * Refuses a path that is not valid percent-encoding (`/greetings/%E0%A4%A`)
+ * with a 400. @koa/router would otherwise hand the raw text to the route as
+ * its parameter, and a handler would act on input that no client meant.
+ */
+export function decodablePath(): Middleware {
+  return async (ctx, next) => {
+    try {
+      decodeURIComponent(ctx.path);
+    } catch {
+      ctx.throw(400, 'request path is not valid percent-encoding');
+    }
+    await next();
+  };
+}
