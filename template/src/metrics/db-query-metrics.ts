@@ -1,5 +1,6 @@
 import { Histogram, type Registry } from 'prom-client';
 import type { Knex } from 'knex';
+import { isConnectionLost } from '../db/connection-lost.js';
 
 /** OpenTelemetry's recommended boundaries for `db.client.operation.duration`. */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];
@@ -90,11 +91,11 @@ function collectionOf(table: unknown): string {
   return /^[A-Za-z_][\w.]{0,62}$/.test(name) ? name : '';
 }
 
-/** The PostgreSQL error code (SQLSTATE), a system error code, `timeout`, or `_OTHER`. */
+/** The PostgreSQL error code (SQLSTATE), a system error code, `timeout`, `connection_lost`, or `_OTHER`. */
 export function dbErrorType(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^([0-9A-Z]{5}|E[A-Z_]{2,30})$/.test(code)) return code;
   const name = (error as { name?: unknown } | null)?.name;
   if (name === 'KnexTimeoutError' || name === 'TimeoutError') return 'timeout';
-  return '_OTHER';
+  return isConnectionLost(error) ? 'connection_lost' : '_OTHER';
 }

@@ -98,3 +98,26 @@ test('dbErrorType() of anything else is _OTHER', (t) => {
   t.is(dbErrorType(null), '_OTHER');
   t.is(dbErrorType(undefined), '_OTHER');
 });
+
+// pg reports a connection closed under a query as a plain Error: only its message tells.
+test('a connection lost under a query is connection_lost in both counters', (t) => {
+  for (const message of [
+    'Connection terminated unexpectedly',
+    'Connection terminated',
+    'Client has encountered a connection error and is not queryable',
+  ]) {
+    t.is(errorType(new Error(message)), 'connection_lost', message);
+    t.is(dbErrorType(new Error(message)), 'connection_lost', message);
+  }
+  t.is(errorType(new Error('Connection was fine')), '_OTHER');
+});
+
+test('errorType() keeps a system error code, and nothing that only looks like one', (t) => {
+  t.is(
+    errorType(Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' })),
+    'ECONNREFUSED',
+  );
+  t.is(errorType(Object.assign(new Error('x'), { code: 'ERR_SOMETHING_LONG' })), 'ERR_SOMETHING_LONG');
+  t.is(errorType(Object.assign(new Error('x'), { code: 'e-lowercase' })), '_OTHER');
+  t.is(errorType(Object.assign(new Error('x'), { code: 'E' + 'X'.repeat(40) })), '_OTHER');
+});
