@@ -1,0 +1,195 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import { stringify } from 'yaml';
+import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/database.js';
+import { startService, status, waitFor, type ServiceProcess } from '../helpers/service-process.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { readRules, RULES_FILE, SERVICE_NAME } from './files.js';
+
+/**
+ * The service, a real Prometheus and the alert rules together: Prometheus
+ * scrapes the service, sees its requests and checks, and raises the readiness
+ * alert once the database goes away. PostgreSQL only: the database is cut
+ * through a TCP proxy, which an in-process PGlite has no use of.
+ */
+
+let proxy: TcpProxy | undefined;
+let database: TestDatabase | undefined;
+let service: ServiceProcess | undefined;
+let prometheus: { child: ChildProcess; url: string; output(): string; exited: Promise<unknown> } | undefined;
+let tmpDir: string | undefined;
+let prober: NodeJS.Timeout | undefined;
+
+/** The alert on failing readiness checks: the one that reads health_check_status. */
+const readinessAlert = readRules().find((rule) => rule.alert && /\bhealth_check_status\b/.test(rule.expr))?.alert;
+
+const job = JSON.stringify(SERVICE_NAME);
+
+if (usingPostgres()) {
+  test.before(async () => {
+    const server = new URL(process.env.DATABASE_URL!);
+    proxy = await new TcpProxy({ host: server.hostname, port: Number(server.port || 5432) }).start('forward');
+    database = await createTestDatabase();
+    const url = new URL(database.env.DATABASE_URL!);
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+
+    // Both start at once: startService returns as soon as the process is spawned.
+    service = await startService({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', HEALTH_CACHE_MS: '0' });
+    tmpDir = await mkdtemp(path.join(os.tmpdir(), 'prometheus-e2e-'));
+    prometheus = await startPrometheus(tmpDir, `127.0.0.1:${service.port}`);
+
+    await waitFor(async () => (await status(`${service!.url}/ready`)) === 200, 30_000, 'service readiness').catch(
+      (error: Error) => {
+        throw new Error(`${error.message}\n${service!.output()}`, { cause: error });
+      },
+    );
+  });
+
+  test.after.always(async () => {
+    clearInterval(prober);
+    prometheus?.child.kill('SIGKILL');
+    service?.child.kill('SIGKILL');
+    await Promise.all([prometheus?.exited, service?.exited]);
+    await proxy?.stop();
+    await database?.drop();
+    if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
+  });
+}
+
+async function startPrometheus(dir: string, target: string): Promise<NonNullable<typeof prometheus>> {
+  const configFile = path.join(dir, 'prometheus.yml');
+  await writeFile(
+    configFile,
+    stringify({
+      global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+      rule_files: [RULES_FILE],
+      scrape_configs: [{ job_name: SERVICE_NAME, metrics_path: '/metrics', static_configs: [{ targets: [target] }] }],
+    }),
+  );
+  const address = `127.0.0.1:${await freePort()}`;
+  const child = spawn(
+    'prometheus',
+    [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=${address}`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise((resolve) => {
+    child.on('exit', resolve);
+    child.on('error', resolve);
+  });
+  const started = { child, url: `http://${address}`, output: () => output, exited };
+  await waitFor(async () => (await status(`${started.url}/-/ready`)) === 200, 15_000, 'Prometheus ready').catch(
+    (error: Error) => {
+      child.kill('SIGKILL');
+      throw new Error(`${error.message}\n${output}`, { cause: error });
+    },
+  );
+  return started;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** An instant query through Prometheus' HTTP API. */
+async function query(promql: string): Promise<Sample[]> {
+  const res = await fetch(`${prometheus!.url}/api/v1/query?query=${encodeURIComponent(promql)}`, {
+    signal: AbortSignal.timeout(5000),
+  });
+  const body = (await res.json()) as { status: string; error?: string; data?: { result: Sample[] } };
+  if (body.status !== 'success') throw new Error(`${promql}: ${body.error}`);
+  return body.data!.result;
+}
+
+/** Waits until the query returns a series; fails with Prometheus' view of its targets and rules, and its log. */
+async function waitForSeries(promql: string, timeoutMs: number): Promise<Sample[]> {
+  let result: Sample[] = [];
+  try {
+    await waitFor(async () => (result = await query(promql)).length > 0, timeoutMs, promql);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${await diagnostics()}`, { cause: error });
+  }
+  return result;
+}
+
+async function diagnostics(): Promise<string> {
+  const api = async <T>(endpoint: string): Promise<T | undefined> => {
+    const res = await fetch(`${prometheus!.url}/api/v1/${endpoint}`, { signal: AbortSignal.timeout(5000) });
+    return ((await res.json()) as { data?: T }).data;
+  };
+  try {
+    const targets = await api<{ activeTargets: { scrapeUrl: string; health: string; lastError: string }[] }>('targets');
+    const rules = await api<{
+      groups: { rules: { name: string; state?: string; health: string; lastError?: string }[] }[];
+    }>('rules');
+    const database = await query(`health_check_status{job=${job}}`);
+    return [
+      ...(targets?.activeTargets ?? []).map(
+        (target) => `target ${target.scrapeUrl}: ${target.health} ${target.lastError}`,
+      ),
+      ...(rules?.groups ?? [])
+        .flatMap((group) => group.rules)
+        .map((rule) => `rule ${rule.name}: ${rule.state ?? ''} ${rule.health} ${rule.lastError ?? ''}`),
+      ...database.map((sample) => `health_check_status${JSON.stringify(sample.metric)} = ${sample.value[1]}`),
+      prometheus!.output().slice(-1500),
+    ].join('\n');
+  } catch (error) {
+    return `Prometheus API: ${String(error)}\n${prometheus!.output().slice(-3000)}`;
+  }
+}
+
+const postgresOnly = usingPostgres() ? test.serial : test.skip;
+const suffix = usingPostgres() ? '' : ' (skipped: PostgreSQL only, DATABASE_URL is unset)';
+
+postgresOnly(`Prometheus scrapes the service as job ${SERVICE_NAME}${suffix}`, async (t) => {
+  const [up] = await waitForSeries(`up{job=${job}} == 1`, 15_000);
+  t.is(up?.value[1], '1');
+  t.is(up?.metric.instance, `127.0.0.1:${service!.port}`);
+});
+
+postgresOnly(`Prometheus sees the requests and the passing database check${suffix}`, async (t) => {
+  t.is(await status(`${service!.url}/greetings/x`), 200);
+  t.is(await status(`${service!.url}/ready`), 200);
+  const [requests] = await waitForSeries(
+    `sum(http_server_requests_total{job=${job}, http_route="/greetings/:name"}) > 0`,
+    10_000,
+  );
+  t.true(Number(requests?.value[1]) > 0);
+  const [database] = await waitForSeries(`health_check_status{job=${job}, check="database"} == 1`, 10_000);
+  t.is(database?.value[1], '1');
+});
+
+postgresOnly(`a database that refuses connections raises the readiness alert${suffix}`, async (t) => {
+  t.truthy(readinessAlert, 'rules.yml has an alert on health_check_status');
+  await proxy!.setMode('refuse');
+  // The kubelet probes /ready; a scrape never runs a check.
+  prober = setInterval(() => void status(`${service!.url}/ready`).catch(() => {}), 200);
+  const started = Date.now();
+  const [alert] = await waitForSeries(
+    `ALERTS{alertname=${JSON.stringify(readinessAlert)}, alertstate=~"pending|firing", instance="127.0.0.1:${service!.port}"}`,
+    30_000,
+  );
+  t.log(`${readinessAlert} ${alert?.metric.alertstate} after ${Date.now() - started} ms`);
+  t.is(alert?.metric.check, 'database');
+  t.is(await status(`${service!.url}/ready`), 503);
+  clearInterval(prober);
+});
