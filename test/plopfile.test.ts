@@ -148,9 +148,12 @@ const badNames = [
   '$(id)',
   ';rm',
   'x'.repeat(80),
+  'x',
+  'trailing-',
+  'tab\there',
 ];
 
-test('a dozen bad service names: each exits non-zero with a message and changes nothing', async (t) => {
+test('bad service names: each exits non-zero with a message and changes nothing', async (t) => {
   const root = copyOfGenerated();
   const before = treeHash(root);
   const runs: [string, Run][] = [];
@@ -171,6 +174,40 @@ test('a dozen bad service names: each exits non-zero with a message and changes 
         /service name .*(is invalid: use 2 to 40 characters|is reserved|is required)/.test(line),
       ),
       `${name}: ${run.lines.join('\n')}`,
+    );
+  }
+  t.is(treeHash(root), before);
+});
+
+const badExtensions: [string[], RegExp][] = [
+  [['checker', 'demo', '../x'], /checker name "\.\.\/x" is invalid: use 2 to 40 characters/],
+  [['checker', 'demo', 'Payments'], /checker name "Payments" is invalid/],
+  [['checker', 'demo', 'migrations'], /checker name "migrations" is taken by the template's own checks/],
+  [['checker', 'missing', 'payments'], /create it first with: npx plop service missing/],
+  [['model', 'missing', 'Order'], /create it first with: npx plop service missing/],
+  [['model', 'demo', 'order'], /model name "order" is invalid: use a PascalCase identifier/],
+  [['model', 'demo', 'Order;rm'], /model name "Order;rm" is invalid/],
+  [['model', 'demo', '../Order'], /model name "\.\.\/Order" is invalid/],
+];
+
+test('bad checker and model inputs: each exits non-zero with a message and changes nothing', async (t) => {
+  const root = copyOfGenerated();
+  const before = treeHash(root);
+  const queue = [...badExtensions];
+  const runs: [string, RegExp, Run][] = [];
+  await Promise.all(
+    [0, 1, 2].map(async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        runs.push([next[0].join(' '), next[1], await plop(root, ...next[0])]);
+      }
+    }),
+  );
+  t.is(runs.length, badExtensions.length);
+  for (const [command, message, run] of runs) {
+    t.not(run.code, 0, `${command}: ${run.lines.join('\n')}`);
+    t.true(
+      run.lines.some((line) => message.test(line)),
+      `${command}: ${run.lines.join('\n')}`,
     );
   }
   t.is(treeHash(root), before);
