@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { freePort, runToEnd, start, type Child } from './children.js';
+import { waitForStatus } from './http.js';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const TEMPLATE_DIR = path.join(ROOT, 'template');
+/** The built service: what `npm start` and the Docker image run. */
+export const SERVER_JS = path.join(TEMPLATE_DIR, 'dist/src/server.js');
+
+/** Builds the template (tsc), so the benchmarks run the code production runs. */
+export async function buildTemplate(): Promise<void> {
+  await runToEnd({
+    name: 'npm run build -w template',
+    command: 'npm',
+    args: ['run', 'build', '-w', 'template'],
+    cwd: ROOT,
+    timeoutMs: 120_000,
+  });
+}
+
+export interface RunningServer {
+  child: Child;
+  url: string;
+  /** performance.now() just before the process was spawned. */
+  spawnedAt: number;
+  /** Date.now() at the same moment, to place the service's log times (pino's `time`). */
+  spawnedAtWall: number;
+}
+
+/**
+ * Starts the built template service on a free loopback port. Its JSON log
+ * goes to /dev/null: the access log is still written (serialised and handed
+ * to the kernel) at the default level, only nobody reads it.
+ */
+export async function startService(
+  env: Record<string, string>,
+  name = 'template service',
+  { readLog = false } = {},
+): Promise<RunningServer> {
+  const port = await freePort();
+  const spawnedAtWall = Date.now();
+  const spawnedAt = performance.now();
+  const child = start({
+    name,
+    command: process.execPath,
+    args: [SERVER_JS],
+    cwd: TEMPLATE_DIR,
+    env: { HOST: '127.0.0.1', PORT: String(port), ...env },
+    stdout: readLog ? 'pipe' : 'ignore',
+  });
+  return { child, url: `http://127.0.0.1:${port}`, spawnedAt, spawnedAtWall };
+}
+
+/** Milliseconds from spawn to the first log line whose message starts with `message`, if any. */
+export function logMark(server: RunningServer, message: string): number | undefined {
+  for (const line of server.child.stdout().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { time?: number; msg?: string };
+    if (entry.msg?.startsWith(message) && entry.time !== undefined) return entry.time - server.spawnedAtWall;
+  }
+  return undefined;
+}
+
+/** Starts a bench server written in TypeScript (bench/servers/*.ts) through tsx. */
+export async function startBenchServer(
+  script: string,
+  env: Record<string, string>,
+  name = script,
+): Promise<RunningServer> {
+  const port = await freePort();
+  const spawnedAtWall = Date.now();
+  const spawnedAt = performance.now();
+  const child = start({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', path.join(ROOT, 'bench/servers', script)],
+    cwd: ROOT,
+    env: { HOST: '127.0.0.1', PORT: String(port), ...env },
+  });
+  return { child, url: `http://127.0.0.1:${port}`, spawnedAt, spawnedAtWall };
+}
+
+/** Waits until the server answers 200 on `route`; fails with its output if it dies or never does. */
+export async function untilAnswers(server: RunningServer, route: string, timeoutMs = 30_000): Promise<void> {
+  const alive = () => server.child.process.exitCode === null && server.child.process.signalCode === null;
+  try {
+    await waitForStatus(server.url + route, { timeoutMs, everyMs: 20, isAlive: alive });
+  } catch (error) {
+    throw new Error(`${server.child.name}: ${(error as Error).message}\n${server.child.output()}`, { cause: error });
+  }
+}

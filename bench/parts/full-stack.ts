@@ -1,0 +1,158 @@
+import type { BenchContext } from '../lib/context.js';
+import { expectBody } from '../lib/http.js';
+import { assertClean, load, type LoadResult } from '../lib/load.js';
+import { withDatabase, type BenchDatabase } from '../lib/postgres.js';
+import { int, met, ms, ratio, us, type Row, type Section } from '../lib/report.js';
+import { alternate, medianOf } from '../lib/rounds.js';
+import { startBenchServer, startService, untilAnswers, type RunningServer } from '../lib/template.js';
+
+/** The issue's bar: the whole middleware stack keeps 95% of bare Koa's throughput. */
+const TARGET_RATIO = 0.95;
+
+/**
+ * Loads two servers on the same route in alternating rounds and returns the
+ * results of each side; both processes stay up for the whole comparison.
+ */
+async function compare(
+  { options, log }: BenchContext,
+  what: string,
+  route: string,
+  sideA: RunningServer,
+  sideB: RunningServer,
+): Promise<{ a: LoadResult[]; b: LoadResult[] }> {
+  const run = (server: RunningServer, seconds: number) => async (round: number) => {
+    const result = await load({
+      url: server.url + route,
+      connections: options.connections,
+      seconds,
+      serverPid: server.child.process.pid,
+    });
+    assertClean(`${server.child.name} ${route}`, result);
+    if (round >= 0) log(`${what}: ${server.child.name} round ${round + 1}: ${int(result.rps)} req/s`);
+    return result;
+  };
+  if (options.warmupSeconds > 0) {
+    await run(sideA, options.warmupSeconds)(-1);
+    await run(sideB, options.warmupSeconds)(-1);
+  }
+  return alternate(options.rounds, run(sideA, options.loadSeconds), run(sideB, options.loadSeconds));
+}
+
+function rows(
+  benchmark: string,
+  names: [string, string],
+  { a, b }: { a: LoadResult[]; b: LoadResult[] },
+  target: number | undefined,
+): Row[] {
+  const rpsA = medianOf(a, (r) => r.rps);
+  const rpsB = medianOf(b, (r) => r.rps);
+  const share = rpsA / rpsB;
+  return [
+    {
+      benchmark,
+      measure: 'requests/s',
+      measured: `${int(rpsA)} (${names[0]})`,
+      baseline: `${int(rpsB)} (${names[1]})`,
+      ratio: ratio(share),
+      target: target === undefined ? '—' : `≥ ${target.toFixed(2)}`,
+      met: target === undefined ? '—' : met(share >= target),
+    },
+    {
+      benchmark,
+      measure: 'latency p50 / p99',
+      measured: `${ms(medianOf(a, (r) => r.p50Ms))} / ${ms(medianOf(a, (r) => r.p99Ms))}`,
+      baseline: `${ms(medianOf(b, (r) => r.p50Ms))} / ${ms(medianOf(b, (r) => r.p99Ms))}`,
+      ratio: `${ratio(medianOf(a, (r) => r.p50Ms) / medianOf(b, (r) => r.p50Ms))} / ${ratio(medianOf(a, (r) => r.p99Ms) / medianOf(b, (r) => r.p99Ms))}`,
+      target: '—',
+      met: '—',
+    },
+    {
+      benchmark,
+      measure: 'server CPU per request',
+      measured: us(medianOf(a, (r) => r.serverCpuUs)),
+      baseline: us(medianOf(b, (r) => r.serverCpuUs)),
+      ratio: ratio(medianOf(a, (r) => r.serverCpuUs) / medianOf(b, (r) => r.serverCpuUs)),
+      target: '—',
+      met: '—',
+    },
+  ];
+}
+
+const roundLine = (name: string, results: LoadResult[]) =>
+  `${name}: ${results.map((r) => `${int(r.rps)} req/s (p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)}, ${us(r.serverCpuUs)} CPU/request)`).join('; ')}`;
+
+/**
+ * Part 1. The template service (built output, every middleware, info-level
+ * access log) against bare Koa on `GET /greetings/:name`; then one
+ * `select 1` through knex with and without the query hook, each in a bare
+ * Koa app so that only the hook differs.
+ */
+export function fullStack(context: BenchContext): Promise<Section> {
+  return withDatabase('http', (database) => measure(context, database));
+}
+
+async function measure(context: BenchContext, database: BenchDatabase): Promise<Section> {
+  const { options } = context;
+  const route = '/greetings/bench';
+  const body = '{"message":"Hello, bench!"}';
+  const connections = `${options.connections} connections`;
+
+  const service = await startService({ DATABASE_URL: database.url }, 'template service');
+  const bare = await startBenchServer('bare.ts', {}, 'bare Koa');
+  let greetings;
+  try {
+    // Ready means the start-up migrations are done: the service is in its steady state.
+    await untilAnswers(service, '/ready');
+    await untilAnswers(bare, route);
+    await expectBody(service.url + route, body);
+    await expectBody(bare.url + route, body);
+    greetings = await compare(context, 'greetings', route, service, bare);
+  } finally {
+    await Promise.all([service.child.stop(), bare.child.stop()]);
+  }
+
+  const plain = await startBenchServer('bare.ts', { BENCH_DATABASE_URL: database.url }, 'knex');
+  const hooked = await startBenchServer(
+    'bare.ts',
+    { BENCH_DATABASE_URL: database.url, BENCH_INSTRUMENT: '1' },
+    'knex + hook',
+  );
+  let queries;
+  try {
+    await untilAnswers(plain, '/db');
+    await untilAnswers(hooked, '/db');
+    await expectBody(plain.url + '/db', '{"ok":true}');
+    await expectBody(hooked.url + '/db', '{"ok":true}');
+    queries = await compare(context, 'select 1 route', '/db', hooked, plain);
+  } finally {
+    await Promise.all([plain.child.stop(), hooked.child.stop()]);
+  }
+
+  return {
+    title: 'Full stack',
+    rows: [
+      ...rows(`Full stack, GET /greetings/:name, ${connections}`, ['template', 'bare Koa'], greetings, TARGET_RATIO),
+      ...rows(
+        `Route running \`select 1\` (knex, PostgreSQL), ${connections}`,
+        ['with query hook', 'without'],
+        queries,
+        undefined,
+      ),
+    ],
+    method: [
+      "Each server runs in its own process and autocannon in the benchmark's process: " +
+        `${options.connections} connections, no pipelining, ${options.loadSeconds} s per round after ${options.warmupSeconds} s of warm-up per side.`,
+      'Template: `node template/dist/src/server.js` (built by `npm run build -w template`) on a PostgreSQL database made for the run, loaded once /ready is 200; ' +
+        'request id, HTTP metrics, access log at the default level (info), error handler, body parser, routers. Its JSON log goes to /dev/null: each line is still serialised and written.',
+      'Bare Koa (`bench/servers/bare.ts`): `new Koa()` and `@koa/router` with the one route. Both answers are checked to be `{"message":"Hello, bench!"}` before loading.',
+      "`select 1` route: two bare Koa processes with knex from the template's `createDatabase` (pg, pool of 10), one also with the template's `instrumentQueries`; the route awaits one `db.raw('select 1')`.",
+      "Latency percentiles come from every response time, recorded in microseconds (autocannon's own histogram counts whole milliseconds). Ratios are of the medians.",
+    ],
+    rounds: [
+      roundLine('template, /greetings/:name', greetings.a),
+      roundLine('bare Koa, /greetings/:name', greetings.b),
+      roundLine('bare Koa + knex + query hook, select 1 route', queries.a),
+      roundLine('bare Koa + knex, select 1 route', queries.b),
+    ],
+  };
+}

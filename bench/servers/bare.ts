@@ -1,0 +1,46 @@
+/**
+ * The baseline: a bare Koa + @koa/router app with nothing but the route.
+ *
+ * - `GET /greetings/:name` answers the template's JSON, without request id,
+ *   metrics, access log, error handler, body parser or validation.
+ * - With BENCH_DATABASE_URL, `GET /db` runs one `select 1` through knex, built
+ *   by the template's own createDatabase; with BENCH_INSTRUMENT=1 the
+ *   template's instrumentQueries hook times it, so the pair of processes
+ *   measures the hook alone.
+ */
+import { createServer } from 'node:http';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { loadConfig } from '../../template/src/config.js';
+import { createDatabase } from '../../template/src/db/database.js';
+import { instrumentQueries } from '../../template/src/metrics/db-query-metrics.js';
+
+const app = new Koa();
+const router = new Router();
+
+router.get('/greetings/:name', (ctx) => {
+  ctx.body = { message: `Hello, ${ctx.params.name}!` };
+});
+
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+if (databaseUrl) {
+  const config = loadConfig({ DATABASE_URL: databaseUrl });
+  const db = createDatabase(config, pino({ level: 'silent' }));
+  if (process.env.BENCH_INSTRUMENT === '1') instrumentQueries(db, new Registry());
+  router.get('/db', async (ctx) => {
+    await db.raw('select 1');
+    ctx.body = { ok: true };
+  });
+  process.once('SIGTERM', () => void db.destroy().finally(() => process.exit(0)));
+} else {
+  process.once('SIGTERM', () => process.exit(0));
+}
+
+app.use(router.routes());
+const handle = app.callback();
+createServer((request, response) => void handle(request, response)).listen(
+  Number(process.env.PORT),
+  process.env.HOST ?? '127.0.0.1',
+);

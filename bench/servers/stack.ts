@@ -1,0 +1,62 @@
+/**
+ * The template's middleware chain rebuilt piece by piece from template/src,
+ * in the order of createApp (template/src/app.ts), for the breakdown of what
+ * each piece costs. BENCH_WITHOUT lists pieces to leave out (comma-separated):
+ *
+ * - request-id, http-metrics, access-log, error-handler, body-parser: the middleware;
+ * - log-redact: the access log's logger without the `redact` option of createLogger;
+ * - other-routers: the probe and /metrics routers, mounted before the greetings router;
+ * - greeting-validation: the greetings route without zod and its counter
+ *   (a route that only answers the same JSON).
+ *
+ * Keep it in step with createApp: the breakdown checks that the full chain
+ * costs what the built service costs.
+ */
+import { createServer } from 'node:http';
+import bodyParser from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { pino } from 'pino';
+import { loadConfig } from '../../template/src/config.js';
+import { createAppContainer } from '../../template/src/container.js';
+import { createHealthRouter } from '../../template/src/health/routes.js';
+import { accessLog } from '../../template/src/http/access-log.js';
+import { errorHandler } from '../../template/src/http/error-handler.js';
+import { requestId } from '../../template/src/http/request-id.js';
+import { createHttpMetricsMiddleware } from '../../template/src/metrics/http-metrics.js';
+import { createMetricsRouter } from '../../template/src/metrics/routes.js';
+import { createGreetingsRouter } from '../../template/src/modules/greetings/routes.js';
+
+const without = new Set((process.env.BENCH_WITHOUT ?? '').split(',').filter(Boolean));
+const container = createAppContainer(loadConfig(process.env));
+const { health, metrics, errorMetrics, service, config } = container.cradle;
+const logger = without.has('log-redact')
+  ? pino({ level: config.logLevel, base: { service: service.name, version: service.version } })
+  : container.cradle.logger;
+
+const app = new Koa();
+if (!without.has('request-id')) app.use(requestId());
+if (!without.has('http-metrics')) app.use(createHttpMetricsMiddleware(metrics));
+if (!without.has('access-log')) app.use(accessLog(logger));
+if (!without.has('error-handler')) app.use(errorHandler(logger, errorMetrics));
+if (!without.has('body-parser')) app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }));
+
+const routers: Router[] = [];
+if (!without.has('other-routers')) routers.push(createHealthRouter(health), createMetricsRouter(metrics));
+if (without.has('greeting-validation')) {
+  const plain = new Router({ prefix: '/greetings' });
+  plain.get('/:name', (ctx) => {
+    ctx.body = { message: `Hello, ${ctx.params.name}!` };
+  });
+  routers.push(plain);
+} else {
+  routers.push(createGreetingsRouter(container.cradle));
+}
+for (const router of routers) {
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+}
+
+const handle = app.callback();
+createServer((request, response) => void handle(request, response)).listen(Number(process.env.PORT), '127.0.0.1');
+process.once('SIGTERM', () => process.exit(0));
