@@ -4,6 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import anyTest, { type ExecutionContext, type TestFn } from 'ava';
+import pg from 'pg';
 
 /**
  * End to end, as a platform team would: generate a service with the real
@@ -15,7 +16,24 @@ import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 const test = anyTest as TestFn<{ root: string; service: string }>;
 const REPO = path.resolve(import.meta.dirname, '..');
 const PLOP = path.join(REPO, 'node_modules/plop/bin/plop.js');
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * A database of this run's own: the service migrates it (the model adds a
+ * table), and a later run's service, without that migration, would find the
+ * database newer than its code and never be ready.
+ */
+const DATABASE_NAME = `e2e_${process.pid}_${Date.now()}`;
+const DATABASE_URL = Object.assign(new URL(SERVER_URL), { pathname: `/${DATABASE_NAME}` }).href;
+
+async function onServer(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: SERVER_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
 
 interface Run {
   code: number | null;
@@ -94,14 +112,16 @@ async function startAndProbe(t: ExecutionContext<unknown>, service: string): Pro
   }
 }
 
-test.before((t) => {
+test.before(async (t) => {
+  await onServer(`create database ${DATABASE_NAME}`);
   // The test owns this directory; nothing in the repository is touched.
   t.context.root = mkdtempSync(path.join(tmpdir(), 'generated-'));
   t.context.service = path.join(t.context.root, 'services/demo');
 });
 
-test.after.always((t) => {
+test.after.always(async (t) => {
   rmSync(t.context.root, { recursive: true, force: true });
+  await onServer(`drop database if exists ${DATABASE_NAME} with (force)`);
 });
 
 test.serial('plop service demo writes and installs a service, with standard input closed', async (t) => {
