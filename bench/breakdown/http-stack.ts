@@ -23,6 +23,8 @@ const PIECES = [
   'access-log',
   'log-redact',
   'error-handler',
+  'decodable-path',
+  'unknown-methods',
   'body-parser',
   'other-routers',
   'greeting-validation',

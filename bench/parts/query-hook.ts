@@ -14,7 +14,8 @@ const describe = (round: { queriesPerSecond: number; cpuUs: number }) =>
 
 /**
  * Part 4. A sequential loop of `select 1` with and without the query hook,
- * alternating inside one worker process (bench/workers/query-loop.ts).
+ * switched on and off in alternating slices inside one worker process
+ * (bench/workers/query-loop.ts).
  */
 export function queryHook(context: BenchContext): Promise<Section> {
   return withDatabase('queries', (database) => measure(context, database));
@@ -72,8 +73,8 @@ async function measure({ options, log }: BenchContext, database: BenchDatabase):
       },
     ],
     method: [
-      "One worker process (`bench/workers/query-loop.ts`) with two knex instances from the template's `createDatabase`, one connection each, one of them with `instrumentQueries`. " +
-        `Each round awaits \`db.raw('select 1')\` one after another for ${options.queryLoopSeconds} s; ${options.queryLoopRounds} rounds per side, the two instances alternating, after ${warmup} s of warm-up each.`,
+      "One worker process (`bench/workers/query-loop.ts`) with one knex instance from the template's `createDatabase` and one connection, `instrumentQueries` installed and its listeners switched on and off: same connection, same PostgreSQL backend, same JIT state on both sides. " +
+        `Each round awaits \`db.raw('select 1')\` one after another for ${options.queryLoopSeconds} s per side, in 20 slices per side alternating A B, B A …; ${options.queryLoopRounds} rounds, after ${warmup} s of warm-up per side.`,
       "The loop is latency-bound (one round trip at a time), so every microsecond the hook adds on the Node side shows in full. Node CPU per query: the worker's user + system time (process.cpuUsage) over the round, divided by its queries.",
     ],
     rounds: [

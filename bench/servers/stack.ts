@@ -3,7 +3,8 @@
  * in the order of createApp (template/src/app.ts), for the breakdown of what
  * each piece costs. BENCH_WITHOUT lists pieces to leave out (comma-separated):
  *
- * - request-id, http-metrics, access-log, error-handler, body-parser: the middleware;
+ * - request-id, http-metrics, access-log, error-handler, decodable-path,
+ *   unknown-methods, body-parser: the middleware;
  * - log-redact: the access log's logger without the `redact` option of createLogger;
  * - other-routers: the probe and /metrics routers, mounted before the greetings router;
  * - greeting-validation: the greetings route without zod and its counter
@@ -21,8 +22,10 @@ import { loadConfig } from '../../template/src/config.js';
 import { createAppContainer } from '../../template/src/container.js';
 import { createHealthRouter } from '../../template/src/health/routes.js';
 import { accessLog } from '../../template/src/http/access-log.js';
+import { decodablePath } from '../../template/src/http/decodable-path.js';
 import { errorHandler } from '../../template/src/http/error-handler.js';
 import { requestId } from '../../template/src/http/request-id.js';
+import { unknownMethods } from '../../template/src/http/unknown-methods.js';
 import { createHttpMetricsMiddleware } from '../../template/src/metrics/http-metrics.js';
 import { createMetricsRouter } from '../../template/src/metrics/routes.js';
 import { createGreetingsRouter } from '../../template/src/modules/greetings/routes.js';
@@ -33,13 +36,6 @@ const { health, metrics, errorMetrics, service, config } = container.cradle;
 const logger = without.has('log-redact')
   ? pino({ level: config.logLevel, base: { service: service.name, version: service.version } })
   : container.cradle.logger;
-
-const app = new Koa();
-if (!without.has('request-id')) app.use(requestId());
-if (!without.has('http-metrics')) app.use(createHttpMetricsMiddleware(metrics));
-if (!without.has('access-log')) app.use(accessLog(logger));
-if (!without.has('error-handler')) app.use(errorHandler(logger, errorMetrics));
-if (!without.has('body-parser')) app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }));
 
 const routers: Router[] = [];
 if (!without.has('other-routers')) routers.push(createHealthRouter(health), createMetricsRouter(metrics));
@@ -52,6 +48,15 @@ if (without.has('greeting-validation')) {
 } else {
   routers.push(createGreetingsRouter(container.cradle));
 }
+
+const app = new Koa();
+if (!without.has('request-id')) app.use(requestId());
+if (!without.has('http-metrics')) app.use(createHttpMetricsMiddleware(metrics));
+if (!without.has('access-log')) app.use(accessLog(logger));
+if (!without.has('error-handler')) app.use(errorHandler(logger, errorMetrics));
+if (!without.has('decodable-path')) app.use(decodablePath());
+if (!without.has('unknown-methods')) app.use(unknownMethods(routers));
+if (!without.has('body-parser')) app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }));
 for (const router of routers) {
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -1,11 +1,12 @@
 /**
- * Part 4's worker: `select 1` through knex in a tight sequential loop, on two
- * knex instances of the template's createDatabase, one of them with the
- * template's instrumentQueries hook, in alternating rounds within this one
- * process (same JIT state, same machine moment). One connection each, so
- * every query is a full round trip and nothing overlaps.
+ * Part 4's worker: `select 1` through knex in a tight sequential loop on one
+ * knex instance of the template's createDatabase with one connection, the
+ * template's instrumentQueries hook switched on and off in short alternating
+ * slices. Same process, same connection, same PostgreSQL backend, same JIT
+ * state: what differs between the sides is the hook's listeners, nothing else.
+ * (Two instances, one hooked, measure their two backends as much as the hook.)
  *
- * argv: <database url> <rounds> <seconds per round> <warm-up seconds>
+ * argv: <database url> <rounds> <seconds per round and side> <warm-up seconds>
  * stdout: one JSON object, { plain: Round[], hooked: Round[], observed: number }
  * (`observed` is what the hook's histogram counted, proof that the hook ran).
  */
@@ -16,12 +17,30 @@ import { createDatabase } from '../../template/src/db/database.js';
 import { instrumentQueries } from '../../template/src/metrics/db-query-metrics.js';
 
 const [url = '', roundsArg = '3', secondsArg = '3', warmupArg = '1'] = process.argv.slice(2);
+/** Slices per round and side: short enough that both sides see the same moment of the machine. */
+const SLICES = 20;
+
 const config = loadConfig({ DATABASE_URL: url, DB_POOL_MAX: '1' });
-const logger = pino({ level: 'silent' });
-const plain = createDatabase(config, logger);
-const hooked = createDatabase(config, logger);
+const db = createDatabase(config, pino({ level: 'silent' }));
 const registry = new Registry();
-instrumentQueries(hooked, registry);
+
+// The hook's listeners are those instrumentQueries adds; switching them is switching the hook.
+const EVENTS = ['start', 'query', 'query-response', 'query-error'] as const;
+type Listener = (...args: unknown[]) => void;
+const existing = new Map(EVENTS.map((event) => [event, db.listeners(event)]));
+instrumentQueries(db, registry);
+const hook = EVENTS.flatMap((event) =>
+  db
+    .listeners(event)
+    .filter((listener) => !existing.get(event)!.includes(listener))
+    .map((listener) => ({ event, listener: listener as Listener })),
+);
+function setHook(on: boolean): void {
+  for (const { event, listener } of hook) {
+    db.removeListener(event, listener);
+    if (on) db.on(event, listener);
+  }
+}
 
 interface Round {
   queriesPerSecond: number;
@@ -29,35 +48,56 @@ interface Round {
   cpuUs: number;
 }
 
-/** Runs the loop for `seconds`. */
-async function loop(db: typeof plain, seconds: number): Promise<Round> {
-  const until = performance.now() + seconds * 1000;
-  let count = 0;
+interface Tally {
+  queries: number;
+  ms: number;
+  cpuUs: number;
+}
+
+/** Runs the loop for `ms` with the hook on or off, adding to `tally`. */
+async function slice(on: boolean, ms: number, tally: Tally): Promise<void> {
+  setHook(on);
   const cpu = process.cpuUsage();
   const started = performance.now();
+  const until = started + ms;
+  let count = 0;
   while (performance.now() < until) {
     await db.raw('select 1');
     count++;
   }
   const used = process.cpuUsage(cpu);
-  return {
-    queriesPerSecond: count / ((performance.now() - started) / 1000),
-    cpuUs: (used.user + used.system) / count,
-  };
+  tally.queries += count;
+  tally.ms += performance.now() - started;
+  tally.cpuUs += used.user + used.system;
 }
 
+const toRound = (tally: Tally): Round => ({
+  queriesPerSecond: tally.queries / (tally.ms / 1000),
+  cpuUs: tally.cpuUs / tally.queries,
+});
+
 try {
-  await loop(plain, Number(warmupArg));
-  await loop(hooked, Number(warmupArg));
+  const scratch: Tally = { queries: 0, ms: 0, cpuUs: 0 };
+  await slice(false, Number(warmupArg) * 1000, scratch);
+  await slice(true, Number(warmupArg) * 1000, scratch);
   const result = { plain: [] as Round[], hooked: [] as Round[], observed: 0 };
+  const sliceMs = (Number(secondsArg) * 1000) / SLICES;
   for (let round = 0; round < Number(roundsArg); round++) {
-    result.hooked.push(await loop(hooked, Number(secondsArg)));
-    result.plain.push(await loop(plain, Number(secondsArg)));
+    const hooked: Tally = { queries: 0, ms: 0, cpuUs: 0 };
+    const plain: Tally = { queries: 0, ms: 0, cpuUs: 0 };
+    for (let i = 0; i < SLICES; i++) {
+      // A B, then B A: neither side always follows the other.
+      const hookFirst = (round + i) % 2 === 0;
+      await slice(hookFirst, sliceMs, hookFirst ? hooked : plain);
+      await slice(!hookFirst, sliceMs, hookFirst ? plain : hooked);
+    }
+    result.hooked.push(toRound(hooked));
+    result.plain.push(toRound(plain));
   }
   const histogram = registry.getSingleMetric('db_client_operation_duration_seconds') as Histogram;
   const { values } = await histogram.get();
   result.observed = values.find((v) => v.metricName === 'db_client_operation_duration_seconds_count')?.value ?? 0;
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
-  await Promise.all([plain.destroy(), hooked.destroy()]);
+  await db.destroy();
 }

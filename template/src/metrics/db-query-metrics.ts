@@ -51,6 +51,22 @@ export function instrumentQueries(db: Knex, metrics: Registry): void {
     buckets: DURATION_BUCKETS,
     registers: [metrics],
   });
+  // Children by label set, as in the HTTP metrics: resolving labels on every
+  // query would hash them every time. Operations, tables and error codes are few.
+  const children = new Map<string, ReturnType<Histogram<Labels>['labels']>>();
+  const childFor = (operation: string, collection: string, errorType: string) => {
+    const key = `${operation} ${errorType} ${collection}`;
+    let child = children.get(key);
+    if (!child) {
+      child = duration.labels({
+        db_operation_name: operation,
+        db_collection_name: collection,
+        error_type: errorType,
+      });
+      children.set(key, child);
+    }
+    return child;
+  };
   const inFlight = new Map<string, Started>();
   // knex emits `start` with the builder, then `query` in the same tick:
   // the table is known only to the builder, the query id only to the event.
@@ -75,10 +91,7 @@ export function instrumentQueries(db: Knex, metrics: Registry): void {
     const started = uid === undefined ? undefined : inFlight.get(uid);
     if (!started) return;
     inFlight.delete(uid!);
-    duration.observe(
-      { db_operation_name: started.operation, db_collection_name: started.collection, error_type: errorType },
-      (performance.now() - started.at) / 1000,
-    );
+    childFor(started.operation, started.collection, errorType).observe((performance.now() - started.at) / 1000);
   };
   db.on('query-response', (_response: unknown, query: QueryEvent) => finish(query, ''));
   db.on('query-error', (error: unknown, query: QueryEvent) => finish(query, dbErrorType(error)));

@@ -264,8 +264,7 @@ pgTest(`lost during a request (backend terminated): a clean 500, DatabaseError /
 // pg reports a connection closed under a running query as a plain
 // `Error('Connection terminated unexpectedly')`, without a code or a class of its own; counted
 // as _OTHER, a database outage would look like any unexpected bug on the errors-by-type panel.
-const pgOnly = usingPostgres() ? test.serial : test.serial.skip;
-pgOnly(`a connection lost under a query is counted by a type of its own, not _OTHER${PG_ONLY}`, async (t) => {
+pgTest(`a connection lost under a query is counted by a type of its own, not _OTHER${PG_ONLY}`, async (t) => {
   const app = await start({ HEALTH_CACHE_MS: '0' });
   const { serviceErrorTypes, dbErrorTypes } = await lostDuringRequest(t, app, () => app.proxy.setMode('refuse'));
   t.deepEqual(
