@@ -7,10 +7,13 @@ import type { Middleware } from 'koa';
  */
 export function decodablePath(): Middleware {
   return async (ctx, next) => {
-    try {
-      decodeURIComponent(ctx.path);
-    } catch {
-      ctx.throw(400, 'request path is not valid percent-encoding');
+    // Only a `%` can make a path undecodable; most paths have none.
+    if (ctx.path.includes('%')) {
+      try {
+        decodeURIComponent(ctx.path);
+      } catch {
+        ctx.throw(400, 'request path is not valid percent-encoding');
+      }
     }
     await next();
   };
