@@ -17,14 +17,18 @@ export interface EventLoopCheckerOptions {
  * its `reset()` also drops the interval in progress, so a stall that starts
  * just after a check would never be seen.) The timer does not keep the
  * process alive.
+ *
+ * Measuring starts at the timer's first run: until then the process is still
+ * doing the synchronous work of its start (building the app, listening),
+ * which is not lag, and would make the first check after start warn.
  */
 export function createEventLoopChecker(options: EventLoopCheckerOptions = {}): HealthChecker {
   const warnAboveMs = options.warnAboveMs ?? 200;
   const delays = createHistogram();
-  let last = performance.now();
+  let last: number | undefined;
   setInterval(() => {
     const now = performance.now();
-    delays.record(Math.max(1, Math.round(now - last - INTERVAL_MS)));
+    if (last !== undefined) delays.record(Math.max(1, Math.round(now - last - INTERVAL_MS)));
     last = now;
   }, INTERVAL_MS).unref();
 
@@ -33,7 +37,7 @@ export function createEventLoopChecker(options: EventLoopCheckerOptions = {}): H
     critical: false,
     async check() {
       // The interval now running has not been recorded yet: count it too.
-      const running = Math.round(performance.now() - last - INTERVAL_MS);
+      const running = last === undefined ? 0 : Math.round(performance.now() - last - INTERVAL_MS);
       const p99Ms = Math.max(delays.count === 0 ? 0 : delays.percentile(99), running, 0);
       delays.reset();
       return {

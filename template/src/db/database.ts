@@ -1,9 +1,15 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
-import ClientPGLite from 'knex-pglite';
+import type ClientPGLite from 'knex-pglite';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+
+// knex builds its client synchronously, so PGlite's dialect is loaded with a
+// synchronous require, and only when it is used: a service on PostgreSQL
+// never loads PGlite (or its WebAssembly glue) at start.
+const require = createRequire(import.meta.url);
 
 /**
  * The knex instance: PostgreSQL through pg when DATABASE_URL is set, else an
@@ -40,7 +46,7 @@ export function createDatabase(config: Config, logger: Logger): Knex {
   if (!config.pgliteDataDir.startsWith('memory://')) mkdirSync(config.pgliteDataDir, { recursive: true });
   return knex({
     ...common,
-    client: ClientPGLite,
+    client: require('knex-pglite') as typeof ClientPGLite,
     connection: { connectionString: pgliteLocation(config.pgliteDataDir) },
   });
 }

@@ -9,6 +9,11 @@ export interface MigratorOptions {
   /** First retry delay; doubles up to `maxDelayMs`. */
   initialDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * How long a readiness check waits for an attempt in progress before it
+   * reports the migrations pending; keep it under HEALTH_TIMEOUT_MS.
+   */
+  checkWaitMs?: number;
 }
 
 /**
@@ -24,11 +29,13 @@ export class Migrator {
   #state: 'idle' | 'running' | 'done' = 'idle';
   #lastError: unknown;
   #run: Promise<void> | undefined;
+  /** The attempt in progress, if any: true when it succeeded. */
+  #attempt: Promise<boolean> | undefined;
 
   constructor(db: Knex, logger: Logger, options: MigratorOptions = {}) {
     this.#db = db;
     this.#logger = logger;
-    this.#options = { initialDelayMs: 500, maxDelayMs: 10_000, ...options };
+    this.#options = { initialDelayMs: 500, maxDelayMs: 10_000, checkWaitMs: 250, ...options };
   }
 
   /** Applies every pending migration once; used by `npm run migrate`. */
@@ -56,11 +63,17 @@ export class Migrator {
     return this.#state === 'done';
   }
 
-  /** Fails readiness until the migrations have succeeded. */
+  /**
+   * Fails readiness until the migrations have succeeded. A check that comes
+   * during an attempt waits for it, up to `checkWaitMs`: the registry caches
+   * results, so a 'pending' taken just before the attempt succeeds would
+   * otherwise hold readiness back for a whole HEALTH_CACHE_MS.
+   */
   checker(): HealthChecker {
     return {
       name: 'migrations',
-      check: async () => {
+      check: async (signal) => {
+        if (this.#attempt) await settledWithin(this.#attempt, this.#options.checkWaitMs, signal);
         if (this.#state === 'done') return;
         const reason = this.#lastError === undefined ? 'pending' : 'failed, retrying';
         throw new HealthCheckError(`migrations ${reason}`);
@@ -72,17 +85,39 @@ export class Migrator {
     this.#state = 'running';
     let delayMs = this.#options.initialDelayMs;
     for (let attempt = 1; !this.#stopped.signal.aborted; attempt++) {
-      try {
-        const applied = await this.latest();
-        this.#state = 'done';
-        this.#logger.info({ applied }, `migrations up to date (${applied.length} applied)`);
-        return;
-      } catch (error) {
-        this.#lastError = error;
-        this.#logger.warn({ err: error, attempt, retryInMs: delayMs }, 'migrations failed; retrying');
-      }
+      this.#attempt = this.#migrate(attempt, delayMs);
+      const done = await this.#attempt;
+      this.#attempt = undefined;
+      if (done) return;
       await sleep(delayMs, undefined, { signal: this.#stopped.signal }).catch(() => {});
       delayMs = Math.min(delayMs * 2, this.#options.maxDelayMs);
     }
+  }
+
+  /** One attempt; true once the migrations are up to date. Never rejects: a failure is logged and kept. */
+  async #migrate(attempt: number, retryInMs: number): Promise<boolean> {
+    try {
+      const applied = await this.latest();
+      this.#state = 'done';
+      this.#logger.info({ applied }, `migrations up to date (${applied.length} applied)`);
+      return true;
+    } catch (error) {
+      this.#lastError = error;
+      this.#logger.warn({ err: error, attempt, retryInMs }, 'migrations failed; retrying');
+      return false;
+    }
+  }
+}
+
+/** Resolves when `promise` settles, `ms` pass or `signal` aborts, whichever comes first. */
+async function settledWithin(promise: Promise<unknown>, ms: number, signal: AbortSignal): Promise<void> {
+  const timer = new AbortController();
+  try {
+    await Promise.race([
+      promise,
+      sleep(ms, undefined, { signal: AbortSignal.any([signal, timer.signal]), ref: false }).catch(() => {}),
+    ]);
+  } finally {
+    timer.abort();
   }
 }

@@ -49,3 +49,15 @@ test.serial('warns for a block that starts right after a check', async (t) => {
   await sleep(60);
   t.is((await checker.check(signal))?.status, 'warn');
 });
+
+// Until the timer first runs the process is still starting (building the app,
+// listening): not lag, and the first check after start must not warn.
+test.serial('does not count the work done before its timer first runs', async (t) => {
+  const checker = createEventLoopChecker({ warnAboveMs: 100 });
+  t.is((await checker.check(signal))?.observedValue, 0, 'a check before the first run');
+  block(300);
+  await sleep(60);
+  const outcome = await checker.check(signal);
+  t.is(outcome?.status, undefined, JSON.stringify(outcome));
+  t.true((outcome?.observedValue as number) < 100);
+});
