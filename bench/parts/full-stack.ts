@@ -83,7 +83,8 @@ const roundLine = (name: string, results: LoadResult[]) =>
 
 /**
  * Part 1. The template service (built output, every middleware, info-level
- * access log) against bare Koa on `GET /greetings/:name`; then one
+ * access log) against bare Koa on `GET /greetings/:name`; the HTTP metrics
+ * middleware alone against bare Koa on the same route; then one
  * `select 1` through knex with and without the query hook, each in a bare
  * Koa app so that only the hook differs.
  */
@@ -111,6 +112,18 @@ async function measure(context: BenchContext, database: BenchDatabase): Promise<
     await Promise.all([service.child.stop(), bare.child.stop()]);
   }
 
+  const metered = await startBenchServer('bare.ts', { BENCH_HTTP_METRICS: '1' }, 'bare Koa + HTTP metrics');
+  const unmetered = await startBenchServer('bare.ts', {}, 'bare Koa');
+  let instrumentation;
+  try {
+    await untilAnswers(metered, route);
+    await untilAnswers(unmetered, route);
+    await expectBody(metered.url + route, body);
+    instrumentation = await compare(context, 'HTTP metrics alone', route, metered, unmetered);
+  } finally {
+    await Promise.all([metered.child.stop(), unmetered.child.stop()]);
+  }
+
   const plain = await startBenchServer('bare.ts', { BENCH_DATABASE_URL: database.url }, 'knex');
   const hooked = await startBenchServer(
     'bare.ts',
@@ -133,6 +146,12 @@ async function measure(context: BenchContext, database: BenchDatabase): Promise<
     rows: [
       ...rows(`Full stack, GET /greetings/:name, ${connections}`, ['template', 'bare Koa'], greetings, TARGET_RATIO),
       ...rows(
+        `HTTP metrics middleware alone on bare Koa, GET /greetings/:name, ${connections}`,
+        ['with the metrics middleware', 'without'],
+        instrumentation,
+        undefined,
+      ),
+      ...rows(
         `Route running \`select 1\` (knex, PostgreSQL), ${connections}`,
         ['with query hook', 'without'],
         queries,
@@ -145,12 +164,15 @@ async function measure(context: BenchContext, database: BenchDatabase): Promise<
       'Template: `node template/dist/src/server.js` (built by `npm run build -w template`) on a PostgreSQL database made for the run, loaded once /ready is 200; ' +
         'request id, HTTP metrics, access log at the default level (info), error handler, body parser, routers. Its JSON log goes to /dev/null: each line is still serialised and written.',
       'Bare Koa (`bench/servers/bare.ts`): `new Koa()` and `@koa/router` with the one route. Both answers are checked to be `{"message":"Hello, bench!"}` before loading.',
+      "HTTP metrics alone: two bare Koa processes, one with the template's `createHttpMetricsMiddleware` in front of the router (histogram, counter and in-flight gauge by method, route and status), so that only the instrumentation differs.",
       "`select 1` route: two bare Koa processes with knex from the template's `createDatabase` (pg, pool of 10), one also with the template's `instrumentQueries`; the route awaits one `db.raw('select 1')`.",
       "Latency percentiles come from every response time, recorded in microseconds (autocannon's own histogram counts whole milliseconds). Ratios are of the medians.",
     ],
     rounds: [
       roundLine('template, /greetings/:name', greetings.a),
       roundLine('bare Koa, /greetings/:name', greetings.b),
+      roundLine('bare Koa + HTTP metrics, /greetings/:name', instrumentation.a),
+      roundLine('bare Koa, /greetings/:name (against the metrics)', instrumentation.b),
       roundLine('bare Koa + knex + query hook, select 1 route', queries.a),
       roundLine('bare Koa + knex, select 1 route', queries.b),
     ],

@@ -7,6 +7,9 @@
  *   by the template's own createDatabase; with BENCH_INSTRUMENT=1 the
  *   template's instrumentQueries hook times it, so the pair of processes
  *   measures the hook alone.
+ * - With BENCH_HTTP_METRICS=1 the template's HTTP metrics middleware (the
+ *   duration histogram, request counter and in-flight gauge) comes first:
+ *   the instrumentation alone, without the rest of the template's stack.
  */
 import { createServer } from 'node:http';
 import Router from '@koa/router';
@@ -16,9 +19,11 @@ import { Registry } from 'prom-client';
 import { loadConfig } from '../../template/src/config.js';
 import { createDatabase } from '../../template/src/db/database.js';
 import { instrumentQueries } from '../../template/src/metrics/db-query-metrics.js';
+import { createHttpMetricsMiddleware } from '../../template/src/metrics/http-metrics.js';
 
 const app = new Koa();
 const router = new Router();
+if (process.env.BENCH_HTTP_METRICS === '1') app.use(createHttpMetricsMiddleware(new Registry()));
 
 router.get('/greetings/:name', (ctx) => {
   ctx.body = { message: `Hello, ${ctx.params.name}!` };
