@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { HealthCheckError } from '../health/check-error.js';
 import type { HealthChecker } from '../health/types.js';
-import { DirectoryMigrationSource } from './migration-source.js';
+import { DirectoryMigrationSource, MIGRATIONS_DIR } from './migration-source.js';
 
 export interface MigratorOptions {
   /** First retry delay; doubles up to `maxDelayMs`. */
@@ -14,6 +14,10 @@ export interface MigratorOptions {
    * reports the migrations pending; keep it under HEALTH_TIMEOUT_MS.
    */
   checkWaitMs?: number;
+  /** Where the migrations are; the service's `migrations/` by default. */
+  directory?: string;
+  /** The table knex records applied migrations in. */
+  tableName?: string;
 }
 
 /**
@@ -35,16 +39,50 @@ export class Migrator {
   constructor(db: Knex, logger: Logger, options: MigratorOptions = {}) {
     this.#db = db;
     this.#logger = logger;
-    this.#options = { initialDelayMs: 500, maxDelayMs: 10_000, checkWaitMs: 250, ...options };
+    this.#options = {
+      initialDelayMs: 500,
+      maxDelayMs: 10_000,
+      checkWaitMs: 250,
+      directory: MIGRATIONS_DIR,
+      tableName: 'knex_migrations',
+      ...options,
+    };
   }
 
   /** Applies every pending migration once; used by `npm run migrate`. */
   async latest(): Promise<string[]> {
-    const [, applied] = (await this.#db.migrate.latest({ migrationSource: new DirectoryMigrationSource() })) as [
-      number,
-      string[],
-    ];
+    await this.#prepareLock();
+    const [, applied] = (await this.#db.migrate.latest({
+      migrationSource: new DirectoryMigrationSource(this.#options.directory),
+      tableName: this.#options.tableName,
+    })) as [number, string[]];
     return applied;
+  }
+
+  /**
+   * Creates knex's lock table with its one row, if missing, in a way replicas
+   * racing on a fresh database cannot get wrong. knex checks that the table is
+   * empty, then inserts: two replicas could insert a row each, and every lock
+   * attempt after that failed ("Migration table is already locked") for good.
+   * A `create` that loses its race fails this attempt, and the next one passes.
+   */
+  async #prepareLock(): Promise<void> {
+    const lockTable = `${this.#options.tableName}_lock`;
+    await this.#db.raw('create table if not exists ?? ("index" serial primary key, "is_locked" integer)', [lockTable]);
+    await this.#db.raw('insert into ?? ("index", "is_locked") values (1, 0) on conflict do nothing', [lockTable]);
+  }
+
+  /**
+   * The migrations this code ships that the database has not applied. Reads
+   * only: knex's own `migrate.list()` would create its table.
+   */
+  async pending(): Promise<string[]> {
+    const source = new DirectoryMigrationSource(this.#options.directory);
+    const names = (await source.getMigrations()).map((file) => source.getMigrationName(file));
+    if (names.length === 0) return [];
+    if (!(await this.#db.schema.hasTable(this.#options.tableName))) return names;
+    const applied = new Set(await this.#db(this.#options.tableName).pluck<string[]>('name'));
+    return names.filter((name) => !applied.has(name));
   }
 
   /** Starts the background run; resolves when migrations succeed or `stop()` is called. */
@@ -77,6 +115,27 @@ export class Migrator {
         if (this.#state === 'done') return;
         const reason = this.#lastError === undefined ? 'pending' : 'failed, retrying';
         throw new HealthCheckError(`migrations ${reason}`);
+      },
+    };
+  }
+
+  /**
+   * For a service that does not migrate itself (MIGRATE_ON_START=false: the
+   * migration Job does): fails readiness until the database has every
+   * migration this code ships, so a new version takes no traffic on the old
+   * schema. Once up to date it stops asking: a schema does not go back.
+   */
+  appliedChecker(): HealthChecker {
+    let upToDate = false;
+    return {
+      name: 'migrations',
+      check: async () => {
+        if (upToDate) return;
+        const pending = await this.pending();
+        if (pending.length > 0) {
+          throw new HealthCheckError(`${pending.length} migration(s) not applied yet: waiting for npm run migrate`);
+        }
+        upToDate = true;
       },
     };
   }

@@ -277,3 +277,60 @@ test('stop() right after start() on a refusing database resolves at once, and so
   t.true(ms < 1000, `stop() took ${ms.toFixed(0)} ms though the next retry was 5 s away`);
   t.false(migrator.done);
 });
+
+// MIGRATE_ON_START=false: the migration Job migrates, and a pod of the new
+// version must not take traffic on the old schema.
+test.serial('without migrating itself, the service is ready once the Job has applied every migration', async (t) => {
+  const jobDatabase = await createTestDatabase();
+  const jobDb = createDatabase(loadConfig({ ...jobDatabase.env, LOG_LEVEL: 'silent' }), logger);
+  opened.push(jobDb);
+  t.teardown(() => jobDatabase.drop());
+  const options = { directory: tmpDir, tableName: 'job_migrations' };
+  const service = new Migrator(jobDb, logger, options);
+  const checker = service.appliedChecker();
+  t.is(checker.name, 'migrations');
+
+  const registry = new HealthRegistry({ timeoutMs: 5000, cacheMs: 0 });
+  registry.register(checker);
+  const before = await registry.report();
+  t.is(before.status, 'fail');
+  t.is(before.checks.migrations?.output, '3 migration(s) not applied yet: waiting for npm run migrate');
+  t.false(await jobDb.schema.hasTable('job_migrations'), 'the check only reads');
+
+  t.is((await new Migrator(jobDb, logger, options).latest()).length, 3, 'the Job applies them');
+  t.is((await registry.report()).status, 'pass');
+  t.deepEqual(await service.pending(), []);
+});
+
+test('a service without migrations is ready at once without migrating itself', async (t) => {
+  const service = new Migrator(refusingDatabase(), logger, { directory: path.join(tmpDir, 'does-not-exist') });
+  t.deepEqual(await service.pending(), [], 'no migration, no query');
+  await t.notThrowsAsync(service.appliedChecker().check(new AbortController().signal));
+});
+
+// knex creates its lock table and then inserts the lock row if the table is
+// empty: replicas migrating a fresh database together could insert one row
+// each, and every later lock attempt then failed ("Migration table is
+// already locked") forever.
+test.serial('replicas migrating a fresh database at once all get there, with one lock row', async (t) => {
+  const fresh = await createTestDatabase();
+  t.teardown(() => fresh.drop());
+  if (!fresh.env.DATABASE_URL) {
+    t.pass('PGlite is one process: nothing to race');
+    return;
+  }
+  const replicas = Array.from({ length: 20 }, () => {
+    const instance = createDatabase(loadConfig({ ...fresh.env, LOG_LEVEL: 'silent' }), logger);
+    opened.push(instance);
+    return track(new Migrator(instance, logger, { directory: tmpDir, initialDelayMs: 50, maxDelayMs: 200 }));
+  });
+  await within(Promise.all(replicas.map((replica) => replica.start())), 20_000, 'every replica migrated');
+  t.true(replicas.every((replica) => replica.done));
+  const check = opened.at(-1)!;
+  t.is((await check('knex_migrations_lock').count<{ count: string }[]>('* as count'))[0]?.count, '1');
+  t.deepEqual(await check('knex_migrations').orderBy('id').pluck('name'), [
+    '20260101000000_create_things',
+    '20260102000000_add_column',
+    '20260103000000_seed_things',
+  ]);
+});
