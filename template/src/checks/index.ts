@@ -11,7 +11,8 @@ import { createEventLoopChecker } from './event-loop.js';
  */
 export function registerCheckers(health: HealthRegistry, cradle: Cradle): void {
   health.register(createDatabaseChecker(cradle.db));
-  if (cradle.config.migrateOnStart) health.register(cradle.migrator.checker());
+  // Ready once the schema is current: migrated by this process, or by the migration Job.
+  health.register(cradle.config.migrateOnStart ? cradle.migrator.checker() : cradle.migrator.appliedChecker());
   health.register(createEventLoopChecker());
   // plop:checkers (generated checkers are registered above this line)
 }
