@@ -9,11 +9,6 @@ export interface MigratorOptions {
   /** First retry delay; doubles up to `maxDelayMs`. */
   initialDelayMs?: number;
   maxDelayMs?: number;
-  /**
-   * How long a readiness check waits for an attempt in progress before it
-   * reports the migrations pending; keep it under HEALTH_TIMEOUT_MS.
-   */
-  checkWaitMs?: number;
   /** Where the migrations are; the service's `migrations/` by default. */
   directory?: string;
   /** The table knex records applied migrations in. */
@@ -33,8 +28,6 @@ export class Migrator {
   #state: 'idle' | 'running' | 'done' = 'idle';
   #lastError: unknown;
   #run: Promise<void> | undefined;
-  /** The attempt in progress, if any: true when it succeeded. */
-  #attempt: Promise<boolean> | undefined;
 
   constructor(db: Knex, logger: Logger, options: MigratorOptions = {}) {
     this.#db = db;
@@ -42,7 +35,6 @@ export class Migrator {
     this.#options = {
       initialDelayMs: 500,
       maxDelayMs: 10_000,
-      checkWaitMs: 250,
       directory: MIGRATIONS_DIR,
       tableName: 'knex_migrations',
       ...options,
@@ -102,16 +94,14 @@ export class Migrator {
   }
 
   /**
-   * Fails readiness until the migrations have succeeded. A check that comes
-   * during an attempt waits for it, up to `checkWaitMs`: the registry caches
-   * results, so a 'pending' taken just before the attempt succeeds would
-   * otherwise hold readiness back for a whole HEALTH_CACHE_MS.
+   * Fails readiness until the migrations have succeeded. It reads memory
+   * only, so its result is not cached: `/ready` passes as soon as they have.
    */
   checker(): HealthChecker {
     return {
       name: 'migrations',
-      check: async (signal) => {
-        if (this.#attempt) await settledWithin(this.#attempt, this.#options.checkWaitMs, signal);
+      cacheMs: 0,
+      check: async () => {
         if (this.#state === 'done') return;
         const reason = this.#lastError === undefined ? 'pending' : 'failed, retrying';
         throw new HealthCheckError(`migrations ${reason}`);
@@ -144,10 +134,7 @@ export class Migrator {
     this.#state = 'running';
     let delayMs = this.#options.initialDelayMs;
     for (let attempt = 1; !this.#stopped.signal.aborted; attempt++) {
-      this.#attempt = this.#migrate(attempt, delayMs);
-      const done = await this.#attempt;
-      this.#attempt = undefined;
-      if (done) return;
+      if (await this.#migrate(attempt, delayMs)) return;
       await sleep(delayMs, undefined, { signal: this.#stopped.signal }).catch(() => {});
       delayMs = Math.min(delayMs * 2, this.#options.maxDelayMs);
     }
@@ -165,18 +152,5 @@ export class Migrator {
       this.#logger.warn({ err: error, attempt, retryInMs }, 'migrations failed; retrying');
       return false;
     }
-  }
-}
-
-/** Resolves when `promise` settles, `ms` pass or `signal` aborts, whichever comes first. */
-async function settledWithin(promise: Promise<unknown>, ms: number, signal: AbortSignal): Promise<void> {
-  const timer = new AbortController();
-  try {
-    await Promise.race([
-      promise,
-      sleep(ms, undefined, { signal: AbortSignal.any([signal, timer.signal]), ref: false }).catch(() => {}),
-    ]);
-  } finally {
-    timer.abort();
   }
 }

@@ -5,7 +5,7 @@ import type { CheckResult, HealthChecker, HealthReport, HealthStatus } from './t
 export interface HealthRegistryOptions {
   /** Default time a check may take before its signal aborts. */
   timeoutMs: number;
-  /** How long a result is reused before the check runs again. */
+  /** Default time a result is reused before the check runs again. */
   cacheMs: number;
   /** Receives the full error of a failed check, which `/ready` does not show. */
   onFailure?: (name: string, error: unknown) => void;
@@ -17,6 +17,7 @@ interface Entry {
   checker: HealthChecker;
   critical: boolean;
   timeoutMs: number;
+  cacheMs: number;
   last?: CheckResult;
   lastAt: number;
   inFlight?: Promise<CheckResult>;
@@ -52,7 +53,11 @@ export class HealthRegistry {
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
       throw new TypeError(`Health check "${checker.name}" has an invalid timeoutMs: ${String(timeoutMs)}`);
     }
-    this.#entries.set(checker.name, { checker, critical: checker.critical ?? true, timeoutMs, lastAt: 0 });
+    const cacheMs = checker.cacheMs ?? this.#options.cacheMs;
+    if (!Number.isInteger(cacheMs) || cacheMs < 0) {
+      throw new TypeError(`Health check "${checker.name}" has an invalid cacheMs: ${String(cacheMs)}`);
+    }
+    this.#entries.set(checker.name, { checker, critical: checker.critical ?? true, timeoutMs, cacheMs, lastAt: 0 });
   }
 
   /** Names of the registered checks, in registration order. */
@@ -109,7 +114,7 @@ export class HealthRegistry {
   }
 
   #run(entry: Entry): Promise<CheckResult> {
-    if (entry.last && performance.now() - entry.lastAt < this.#options.cacheMs) {
+    if (entry.last && performance.now() - entry.lastAt < entry.cacheMs) {
       return Promise.resolve(entry.last);
     }
     entry.inFlight ??= this.#execute(entry)

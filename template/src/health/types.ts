@@ -21,6 +21,12 @@ export interface HealthChecker {
   readonly critical?: boolean;
   /** Default: HEALTH_TIMEOUT_MS. */
   readonly timeoutMs?: number;
+  /**
+   * How long a result is reused. Default: HEALTH_CACHE_MS. 0 suits a check
+   * that only reads memory: it spares no dependency, and its result must not
+   * outlive a change of state by a whole window.
+   */
+  readonly cacheMs?: number;
   check(signal: AbortSignal): Promise<void | CheckOutcome>;
 }
 

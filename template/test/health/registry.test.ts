@@ -12,7 +12,7 @@ interface FakeChecker extends HealthChecker {
 function fake(
   name: string,
   run: (signal: AbortSignal) => Promise<void | CheckOutcome> | void | CheckOutcome = () => {},
-  options: { critical?: boolean; timeoutMs?: number } = {},
+  options: { critical?: boolean; timeoutMs?: number; cacheMs?: number } = {},
 ): FakeChecker {
   const checker: FakeChecker = {
     name,
@@ -181,6 +181,25 @@ test('with cacheMs 0 every report runs the check, but concurrent ones still shar
   t.is(check.calls, 2);
   await Promise.all([registry.report(), registry.report(), registry.reportOne('db')]);
   t.is(check.calls, 3);
+});
+
+test('register() rejects a cacheMs that is not a non-negative integer', (t) => {
+  const registry = registryWith([]);
+  t.throws(() => registry.register(fake('negative', undefined, { cacheMs: -1 })), {
+    message: /"negative".*cacheMs: -1/,
+  });
+  t.throws(() => registry.register(fake('half', undefined, { cacheMs: 0.5 })), { message: /"half".*cacheMs: 0.5/ });
+});
+
+test("a check's own cacheMs overrides the registry's, for that check only", async (t) => {
+  const memory = fake('memory', undefined, { cacheMs: 0 });
+  const db = fake('db');
+  const registry = registryWith([memory, db], { cacheMs: 60_000 });
+  await registry.report();
+  await registry.report();
+  await registry.reportOne('memory');
+  t.is(memory.calls, 3, 'never reused');
+  t.is(db.calls, 1, 'reused for the registry’s window');
 });
 
 const aggregation = test.macro({
