@@ -24,6 +24,7 @@ export class Migrator {
   readonly #db: Knex;
   readonly #logger: Logger;
   readonly #options: Required<MigratorOptions>;
+  readonly #source: DirectoryMigrationSource;
   readonly #stopped = new AbortController();
   #state: 'idle' | 'running' | 'done' = 'idle';
   #lastError: unknown;
@@ -39,13 +40,14 @@ export class Migrator {
       tableName: 'knex_migrations',
       ...options,
     };
+    this.#source = new DirectoryMigrationSource(this.#options.directory);
   }
 
   /** Applies every pending migration once; used by `npm run migrate`. */
   async latest(): Promise<string[]> {
     await this.#prepareLock();
     const [, applied] = (await this.#db.migrate.latest({
-      migrationSource: new DirectoryMigrationSource(this.#options.directory),
+      migrationSource: this.#source,
       tableName: this.#options.tableName,
     })) as [number, string[]];
     return applied;
@@ -69,8 +71,7 @@ export class Migrator {
    * only: knex's own `migrate.list()` would create its table.
    */
   async pending(): Promise<string[]> {
-    const source = new DirectoryMigrationSource(this.#options.directory);
-    const names = (await source.getMigrations()).map((file) => source.getMigrationName(file));
+    const names = (await this.#source.getMigrations()).map((file) => this.#source.getMigrationName(file));
     if (names.length === 0) return [];
     if (!(await this.#db.schema.hasTable(this.#options.tableName))) return names;
     const applied = new Set(await this.#db(this.#options.tableName).pluck<string[]>('name'));
@@ -134,23 +135,17 @@ export class Migrator {
     this.#state = 'running';
     let delayMs = this.#options.initialDelayMs;
     for (let attempt = 1; !this.#stopped.signal.aborted; attempt++) {
-      if (await this.#migrate(attempt, delayMs)) return;
+      try {
+        const applied = await this.latest();
+        this.#state = 'done';
+        this.#logger.info({ applied }, `migrations up to date (${applied.length} applied)`);
+        return;
+      } catch (error) {
+        this.#lastError = error;
+        this.#logger.warn({ err: error, attempt, retryInMs: delayMs }, 'migrations failed; retrying');
+      }
       await sleep(delayMs, undefined, { signal: this.#stopped.signal }).catch(() => {});
       delayMs = Math.min(delayMs * 2, this.#options.maxDelayMs);
-    }
-  }
-
-  /** One attempt; true once the migrations are up to date. Never rejects: a failure is logged and kept. */
-  async #migrate(attempt: number, retryInMs: number): Promise<boolean> {
-    try {
-      const applied = await this.latest();
-      this.#state = 'done';
-      this.#logger.info({ applied }, `migrations up to date (${applied.length} applied)`);
-      return true;
-    } catch (error) {
-      this.#lastError = error;
-      this.#logger.warn({ err: error, attempt, retryInMs }, 'migrations failed; retrying');
-      return false;
     }
   }
 }
