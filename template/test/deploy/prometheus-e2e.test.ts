@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { stringify } from 'yaml';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/database.js';
-import { startService, status, waitFor, type ServiceProcess } from '../helpers/service-process.js';
+import { freePort, startService, status, waitFor, type ServiceProcess } from '../helpers/service-process.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { readRules, RULES_FILE, SERVICE_NAME } from './files.js';
 
@@ -92,17 +91,6 @@ async function startPrometheus(dir: string, target: string): Promise<NonNullable
     },
   );
   return started;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface Sample {

@@ -45,7 +45,8 @@ export async function status(url: string): Promise<number> {
   return res.status;
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on now, on the loopback interface. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
