@@ -162,7 +162,7 @@ async function measure(context: BenchContext, database: BenchDatabase): Promise<
       "Each server runs in its own process and autocannon in the benchmark's process: " +
         `${options.connections} connections, no pipelining, ${options.loadSeconds} s per round after ${options.warmupSeconds} s of warm-up per side.`,
       'Template: `node template/dist/src/server.js` (built by `npm run build -w template`) on a PostgreSQL database made for the run, loaded once /ready is 200; ' +
-        'request id, HTTP metrics, access log at the default level (info), error handler, body parser, routers. Its JSON log goes to /dev/null: each line is still serialised and written.',
+        'request id, HTTP metrics, access log at the default level (info), error handler, path and method refusals, body parser, routers. Its JSON log goes to /dev/null: each line is still serialised and written.',
       'Bare Koa (`bench/servers/bare.ts`): `new Koa()` and `@koa/router` with the one route. Both answers are checked to be `{"message":"Hello, bench!"}` before loading.',
       "HTTP metrics alone: two bare Koa processes, one with the template's `createHttpMetricsMiddleware` in front of the router (histogram, counter and in-flight gauge by method, route and status), so that only the instrumentation differs.",
       "`select 1` route: two bare Koa processes with knex from the template's `createDatabase` (pg, pool of 10), one also with the template's `instrumentQueries`; the route awaits one `db.raw('select 1')`.",
