@@ -34,6 +34,8 @@ export class HealthRegistry {
   readonly #entries = new Map<string, Entry>();
   readonly #options: HealthRegistryOptions;
   #drainReason: string | undefined;
+  /** The last full report, returned again while every result in it is reused. */
+  #lastReport: { results: CheckResult[]; report: HealthReport } | undefined;
 
   constructor(options: HealthRegistryOptions) {
     this.#options = options;
@@ -53,10 +55,12 @@ export class HealthRegistry {
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
       throw new TypeError(`Health check "${checker.name}" has an invalid timeoutMs: ${String(timeoutMs)}`);
     }
-    const cacheMs = checker.cacheMs ?? this.#options.cacheMs;
-    if (!Number.isInteger(cacheMs) || cacheMs < 0) {
-      throw new TypeError(`Health check "${checker.name}" has an invalid cacheMs: ${String(cacheMs)}`);
+    const ownCacheMs = checker.cacheMs ?? this.#options.cacheMs;
+    if (!Number.isInteger(ownCacheMs) || ownCacheMs < 0) {
+      throw new TypeError(`Health check "${checker.name}" has an invalid cacheMs: ${String(ownCacheMs)}`);
     }
+    // HEALTH_CACHE_MS bounds how stale readiness may be: a check can only shorten it.
+    const cacheMs = Math.min(ownCacheMs, this.#options.cacheMs);
     this.#entries.set(checker.name, { checker, critical: checker.critical ?? true, timeoutMs, cacheMs, lastAt: 0 });
   }
 
@@ -88,9 +92,17 @@ export class HealthRegistry {
     }
     const names = this.names();
     const results = await Promise.all(names.map((name) => this.#run(this.#entries.get(name)!)));
+    // Within a cache window a probe storm gets the same report, so the route
+    // can reuse its serialised body too.
+    const last = this.#lastReport;
+    if (last && last.results.length === results.length && last.results.every((result, i) => result === results[i])) {
+      return last.report;
+    }
     const checks: Record<string, CheckResult> = {};
     names.forEach((name, index) => (checks[name] = results[index]!));
-    return { status: aggregate(results), checks };
+    const report = { status: aggregate(results), checks };
+    this.#lastReport = { results, report };
+    return report;
   }
 
   /** Runs one check; undefined when no check has that name. */

@@ -19,7 +19,7 @@ export function createHealthRouter(health: HealthRegistry): Router {
 
   router.get('/ready', async (ctx) => {
     const report = await health.report();
-    send(ctx, report.status === 'fail' ? 503 : 200, toBody(report));
+    send(ctx, report.status === 'fail' ? 503 : 200, serialised(report));
   });
 
   router.get('/ready/:check', async (ctx) => {
@@ -31,7 +31,22 @@ export function createHealthRouter(health: HealthRegistry): Router {
   return router;
 }
 
-function send(ctx: Context, status: number, body: object): void {
+/**
+ * The registry hands out the same report for as long as it reuses every
+ * result: serialise each once, not once per probe.
+ */
+const bodies = new WeakMap<HealthReport, string>();
+
+function serialised(report: HealthReport): string {
+  let body = bodies.get(report);
+  if (body === undefined) {
+    body = JSON.stringify(toBody(report));
+    bodies.set(report, body);
+  }
+  return body;
+}
+
+function send(ctx: Context, status: number, body: object | string): void {
   ctx.status = status;
   // Probes must see the live state: no caching, no ETag, no 304.
   ctx.set('Cache-Control', 'no-store');

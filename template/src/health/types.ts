@@ -22,9 +22,9 @@ export interface HealthChecker {
   /** Default: HEALTH_TIMEOUT_MS. */
   readonly timeoutMs?: number;
   /**
-   * How long a result is reused. Default: HEALTH_CACHE_MS. 0 suits a check
-   * that only reads memory: it spares no dependency, and its result must not
-   * outlive a change of state by a whole window.
+   * How long a result is reused: HEALTH_CACHE_MS, or less. A check that only
+   * reads memory may take a short window (100 ms), so that a change of state
+   * shows sooner; 0 runs the check, with its timer, on every probe.
    */
   readonly cacheMs?: number;
   check(signal: AbortSignal): Promise<void | CheckOutcome>;

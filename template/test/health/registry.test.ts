@@ -191,7 +191,7 @@ test('register() rejects a cacheMs that is not a non-negative integer', (t) => {
   t.throws(() => registry.register(fake('half', undefined, { cacheMs: 0.5 })), { message: /"half".*cacheMs: 0.5/ });
 });
 
-test("a check's own cacheMs overrides the registry's, for that check only", async (t) => {
+test("a check's own cacheMs shortens the registry's, for that check only, and never lengthens it", async (t) => {
   const memory = fake('memory', undefined, { cacheMs: 0 });
   const db = fake('db');
   const registry = registryWith([memory, db], { cacheMs: 60_000 });
@@ -200,6 +200,25 @@ test("a check's own cacheMs overrides the registry's, for that check only", asyn
   await registry.reportOne('memory');
   t.is(memory.calls, 3, 'never reused');
   t.is(db.calls, 1, 'reused for the registry’s window');
+
+  const slow = fake('slow', undefined, { cacheMs: 60_000 });
+  const short = registryWith([slow], { cacheMs: 0 });
+  await short.report();
+  await short.report();
+  t.is(slow.calls, 2, 'HEALTH_CACHE_MS bounds every check');
+});
+
+test('report() is the same object while every result is reused, and a new one when one is not', async (t) => {
+  const cached = fake('db');
+  const live = fake('memory', undefined, { cacheMs: 0 });
+  const registry = registryWith([cached], { cacheMs: 60_000 });
+  const first = await registry.report();
+  t.is(await registry.report(), first, 'a probe storm gets one report, serialised once by the route');
+  registry.register(live);
+  const second = await registry.report();
+  t.not(second, first);
+  t.deepEqual(Object.keys(second.checks), ['db', 'memory']);
+  t.not(await registry.report(), second, 'an uncached check gives a new result, hence a new report');
 });
 
 const aggregation = test.macro({
