@@ -5,5 +5,7 @@ export default {
   nodeArguments: ['--import=tsx'],
   workerThreads: false,
   concurrency: 2,
-  timeout: '60s',
+  // Inactivity: no test finished for this long. Tests that spawn services wait up to
+  // START_TIMEOUT_MS (test/helpers/service-process.ts) for them on a busy machine.
+  timeout: '3m',
 };

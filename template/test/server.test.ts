@@ -2,7 +2,7 @@ import net from 'node:net';
 import test from 'ava';
 import { createTestDatabase } from './helpers/database.js';
 import { promtoolCheckMetrics } from './helpers/promtool.js';
-import { startService, status, waitFor, type ServiceProcess } from './helpers/service-process.js';
+import { START_TIMEOUT_MS, startService, status, waitFor, type ServiceProcess } from './helpers/service-process.js';
 
 /**
  * The process as Kubernetes runs it: started with only environment variables,
@@ -55,7 +55,7 @@ for (const [variable, value] of [
 test('a database refusing connections: /healthz 200 at once, /ready 503 within 2 s of start', async (t) => {
   const service = await start({ DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:1/app', LOG_LEVEL: 'silent' });
   const started = Date.now();
-  await waitFor(async () => (await status(`${service.url}/healthz`)) === 200, 15_000, 'liveness');
+  await waitFor(async () => (await status(`${service.url}/healthz`)) === 200, START_TIMEOUT_MS, 'liveness');
   const listeningAfter = Date.now() - started;
   t.is(await status(`${service.url}/ready`), 503);
   t.log(`listening after ${listeningAfter} ms (tsx included)`);
@@ -72,7 +72,7 @@ test('serves /metrics on METRICS_PORT as well, clean under promtool', async (t) 
   const metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
   const service = await start({ ...database.env, METRICS_PORT: String(metricsPort), LOG_LEVEL: 'silent' });
   try {
-    await waitFor(async () => (await status(`${service.url}/ready`)) === 200, 30_000, 'readiness');
+    await waitFor(async () => (await status(`${service.url}/ready`)) === 200, START_TIMEOUT_MS, 'readiness');
     const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     t.is(res.status, 200);
     const { code, findings } = await promtoolCheckMetrics(await res.text());
@@ -90,7 +90,7 @@ test('SIGTERM: /ready 503 at once, /healthz 200, in-flight requests complete, ex
   const database = await createTestDatabase();
   const service = await start({ ...database.env, SHUTDOWN_DELAY_MS: '1500', SHUTDOWN_TIMEOUT_MS: '10000' });
   try {
-    await waitFor(async () => (await status(`${service.url}/ready`)) === 200, 30_000, 'readiness');
+    await waitFor(async () => (await status(`${service.url}/ready`)) === 200, START_TIMEOUT_MS, 'readiness');
     const inFlight = slowPost(service.port);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
@@ -116,7 +116,7 @@ test('SIGTERM with a request outliving SHUTDOWN_TIMEOUT_MS exits 1 at the timeou
   const service = await start({ ...database.env, SHUTDOWN_TIMEOUT_MS: '1000' });
   try {
     // Ready first: PGlite's start-up holds the event loop, timers included.
-    await waitFor(async () => (await status(`${service.url}/ready`)) === 200, 30_000, 'readiness');
+    await waitFor(async () => (await status(`${service.url}/ready`)) === 200, START_TIMEOUT_MS, 'readiness');
     slowPost(service.port); // never finished
     await new Promise((resolve) => setTimeout(resolve, 200));
     const signalled = Date.now();

@@ -5,7 +5,14 @@ import path from 'node:path';
 import test from 'ava';
 import { stringify } from 'yaml';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/database.js';
-import { freePort, startService, status, waitFor, type ServiceProcess } from '../helpers/service-process.js';
+import {
+  freePort,
+  START_TIMEOUT_MS,
+  startService,
+  status,
+  waitFor,
+  type ServiceProcess,
+} from '../helpers/service-process.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { readRules, RULES_FILE, SERVICE_NAME } from './files.js';
 
@@ -42,11 +49,13 @@ if (usingPostgres()) {
     tmpDir = await mkdtemp(path.join(os.tmpdir(), 'prometheus-e2e-'));
     prometheus = await startPrometheus(tmpDir, `127.0.0.1:${service.port}`);
 
-    await waitFor(async () => (await status(`${service!.url}/ready`)) === 200, 30_000, 'service readiness').catch(
-      (error: Error) => {
-        throw new Error(`${error.message}\n${service!.output()}`, { cause: error });
-      },
-    );
+    await waitFor(
+      async () => (await status(`${service!.url}/ready`)) === 200,
+      START_TIMEOUT_MS,
+      'service readiness',
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${service!.output()}`, { cause: error });
+    });
   });
 
   test.after.always(async () => {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { createTestDatabase } from '../helpers/database.js';
-import { startService, status, waitFor, type ServiceProcess } from '../helpers/service-process.js';
+import { START_TIMEOUT_MS, startService, status, waitFor, type ServiceProcess } from '../helpers/service-process.js';
 import { runLoad, type Outcome } from './load.js';
 
 /**
@@ -48,7 +48,7 @@ test('SIGTERM under load: /ready 503 at once, no accepted request lost, exit 0 i
     LOG_LEVEL: 'info',
   });
   const { url, port, exited } = service;
-  await waitFor(async () => (await status(`${url}/ready`)) === 200, 30_000, 'readiness');
+  await waitFor(async () => (await status(`${url}/ready`)) === 200, START_TIMEOUT_MS, 'readiness');
 
   // Bounded: a process that never exits ends the load and fails the test, rather than hang it.
   const exit = Promise.race([
