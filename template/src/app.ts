@@ -1,4 +1,3 @@
-import bodyParser from '@koa/bodyparser';
 import Koa from 'koa';
 import type { AppContainer } from './container.js';
 import { createHealthRouter } from './health/routes.js';
@@ -18,7 +17,8 @@ import { createGreetingsRouter } from './modules/greetings/routes.js';
  * The order of the middleware is the path of a request: its id first, then
  * metrics and the access log (so they see the final status), then the error
  * handler (so every error below it becomes a problem response), then the
- * refusals of paths and methods no route can take, then routes.
+ * refusals of paths and methods no route can take, then routes. A route that
+ * takes a body parses it itself (`jsonBody()`), once it is known to be its.
  */
 export function createApp(container: AppContainer): Koa {
   const { health, logger, metrics, errorMetrics } = container.cradle;
@@ -31,18 +31,6 @@ export function createApp(container: AppContainer): Koa {
   app.use(errorHandler(logger, errorMetrics));
   app.use(decodablePath());
   app.use(unknownMethods(routers));
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: '1mb',
-      onError(error, ctx) {
-        // The parser's own messages quote the body; say what is wrong instead.
-        const { status, expose, message } = error as { status?: number; expose?: boolean; message: string };
-        ctx.throw(status ?? 400, expose ? message : 'request body is not valid JSON');
-      },
-    }),
-  );
-
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
+import { jsonBody } from '../../http/json-body.js';
 import type { GreetingMetrics } from './metrics.js';
 
 const Name = z.string().trim().min(1).max(64);
@@ -19,7 +20,7 @@ export function createGreetingsRouter({ greetingMetrics }: { greetingMetrics: Gr
     ctx.body = { message: `Hello, ${name.data}!` };
   });
 
-  router.post('/', (ctx) => {
+  router.post('/', jsonBody(), (ctx) => {
     const request = GreetingRequest.safeParse(ctx.request.body);
     if (!request.success) return ctx.throw(400, 'body must be {"name": string of 1 to 64 characters}');
     greetingMetrics.greetings.inc({ greeting_source: 'body' });
