@@ -4,6 +4,7 @@ import { existingService, readText } from './existing-service.js';
 import { insertAtMarker } from './markers.js';
 import { assertName, camelCase, checkerNameProblem } from './names.js';
 import { PlanError, type Plan } from './plan.js';
+import { historyChange } from './upgrade/provenance.js';
 
 export const CHECKER_IMPORTS_MARKER = 'plop:checker-imports';
 export const CHECKERS_MARKER = 'plop:checkers';
@@ -14,7 +15,11 @@ export interface CheckerPlanInput {
   name: string;
 }
 
-/** A stub checker with its test, registered in the service's `src/checks/index.ts`. */
+/**
+ * A stub checker with its test, registered in the service's
+ * `src/checks/index.ts`; the run is appended to the service's history, which
+ * `upgrade` replays.
+ */
 export function planChecker(input: CheckerPlanInput): Plan {
   assertName(checkerNameProblem(input.name));
   const dir = existingService(input.root, input.service);
@@ -42,6 +47,7 @@ export function planChecker(input: CheckerPlanInput): Plan {
       { type: 'add', path: checkerFile, content: checkerSource(input.name, factory) },
       { type: 'add', path: testFile, content: checkerTestSource(input.name, factory) },
       { type: 'modify', path: indexFile, before, content: index },
+      ...historyChange(input.root, dir, { generator: 'checker', answers: { name: input.name } }),
     ],
   };
 }

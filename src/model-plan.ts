@@ -3,15 +3,25 @@ import path from 'node:path';
 import { existingService } from './existing-service.js';
 import { assertName, kebabCase, modelNameProblem, tableName } from './names.js';
 import { PlanError, type Plan } from './plan.js';
+import { historyChange } from './upgrade/provenance.js';
 
 export interface ModelPlanInput {
   root: string;
   service: string;
   name: string;
   now?: Date;
+  /**
+   * The migration's file name, as the service's history recorded it: replaying
+   * the history gives the same file. By default, a new timestamp from `now`.
+   */
+  migration?: string;
 }
 
-/** An Objection model, a timestamped migration creating its table, and a test that round-trips a row. */
+/**
+ * An Objection model, a timestamped migration creating its table, and a test
+ * that round-trips a row; the run, with the migration's name, is appended to
+ * the service's history.
+ */
 export function planModel(input: ModelPlanInput): Plan {
   assertName(modelNameProblem(input.name));
   const dir = existingService(input.root, input.service);
@@ -26,13 +36,17 @@ export function planModel(input: ModelPlanInput): Plan {
   if (existing.some((name) => name.replace(/\.(ts|js)$/, '').endsWith(`_create_${table}`))) {
     throw new PlanError(`a migration creating table ${table} already exists in ${dir}/migrations; nothing was written`);
   }
-  const migration = `${nextTimestamp(input.now ?? new Date(), existing)}_create_${table}.ts`;
+  const migration = input.migration ?? `${nextTimestamp(input.now ?? new Date(), existing)}_create_${table}.ts`;
+  if (!new RegExp(`^\\d{14}_create_${table}\\.ts$`).test(migration)) {
+    throw new PlanError(`migration ${migration} does not create ${table}; nothing was written`);
+  }
   return {
     root: input.root,
     changes: [
       { type: 'add', path: modelFile, content: modelSource(input.name, table) },
       { type: 'add', path: `${dir}/migrations/${migration}`, content: migrationSource(table) },
       { type: 'add', path: `${dir}/test/models/${file}.test.ts`, content: modelTestSource(input.name, file) },
+      ...historyChange(input.root, dir, { generator: 'model', answers: { name: input.name, migration } }),
     ],
   };
 }

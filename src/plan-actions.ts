@@ -34,15 +34,15 @@ export function registerPlanActions(plop: NodePlopAPI): void {
 export function planActions(plan: Plan, options: RunOptions): ActionType[] {
   // Refuse now, in one line, rather than from an action followed by aborted ones.
   checkPlan(plan);
+  const verbs = { add: ['add', 'added'], modify: ['change', 'changed'], delete: ['delete', 'deleted'] } as const;
   const lines = plan.changes.map((change) =>
-    options.dryRun
-      ? `would ${change.type === 'add' ? 'add' : 'change'} ${change.path}`
-      : `${change.type === 'add' ? 'added' : 'changed'} ${change.path}`,
+    options.dryRun ? `would ${verbs[change.type][0]} ${change.path}` : `${verbs[change.type][1]} ${change.path}`,
   );
   return [{ type: options.dryRun ? 'dry-run' : 'write', plan } as unknown as ActionType, ...lines];
 }
 
-function npmInstall(dir: string): Promise<void> {
+/** `npm install` in `dir`, rejecting with the last line npm printed when it fails. */
+export function npmInstall(dir: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const child = spawn(npm, ['install', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });

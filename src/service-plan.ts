@@ -1,6 +1,15 @@
 import { assertName, serviceNameProblem } from './names.js';
 import type { Plan } from './plan.js';
 import { readTemplate } from './template-files.js';
+import {
+  fileHashes,
+  formatProvenance,
+  PROVENANCE_FILE,
+  templateOrigin,
+  type TemplateOrigin,
+} from './upgrade/provenance.js';
+
+export { PROVENANCE_FILE } from './upgrade/provenance.js';
 
 export interface ServicePlanInput {
   /** The directory that holds `services/`. */
@@ -8,37 +17,40 @@ export interface ServicePlanInput {
   templateDir: string;
   name: string;
   generator: { name: string; version: string };
-  now?: Date;
+  /** The template's commit and tree; read from git when omitted (none when `templateDir` has uncommitted changes). */
+  template?: TemplateOrigin;
 }
 
 /** Where a service lives, relative to the root. */
 export const serviceDir = (name: string): string => `services/${name}`;
 
-/** The file recording where a service came from, for a future `upgrade` generator. */
-export const PROVENANCE_FILE = '.generator.json';
-
-/** A copy of the template as `services/<name>/`, plus its provenance file. */
+/**
+ * A copy of the template as `services/<name>/`, plus its provenance file:
+ * which template it came from and a hash of each file, so that `upgrade` can
+ * render the same files again as the base of a three-way merge.
+ */
 export function planService(input: ServicePlanInput): Plan {
   assertName(serviceNameProblem(input.name));
   const dir = serviceDir(input.name);
-  const provenance = {
+  const files = readTemplate(input.templateDir, input.name);
+  const provenance = formatProvenance({
     generator: input.generator.name,
     version: input.generator.version,
-    generatedAt: (input.now ?? new Date()).toISOString(),
-    command: 'service',
-    answers: { name: input.name },
-  };
+    template: input.template ?? templateOrigin(input.templateDir),
+    files: fileHashes(files),
+    history: [{ generator: 'service', answers: { name: input.name } }],
+  });
   return {
     root: input.root,
     newDirectory: dir,
     changes: [
-      ...readTemplate(input.templateDir, input.name).map((file) => ({
+      ...files.map((file) => ({
         type: 'add' as const,
         path: `${dir}/${file.path}`,
         content: file.content,
         mode: file.mode,
       })),
-      { type: 'add', path: `${dir}/${PROVENANCE_FILE}`, content: `${JSON.stringify(provenance, null, 2)}\n` },
+      { type: 'add', path: `${dir}/${PROVENANCE_FILE}`, content: provenance },
     ],
   };
 }

@@ -28,12 +28,7 @@ export function readTemplate(templateDir: string, name: string): TemplateFile[] 
         if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(relative);
       } else if (entry.isFile() && !SKIPPED_FILES.test(entry.name)) {
         const absolute = path.join(templateDir, relative);
-        const raw = readFileSync(absolute);
-        files.push({
-          path: replacePlaceholder(relative, name),
-          content: isText(raw) ? replacePlaceholder(raw.toString('utf8'), name) : raw,
-          mode: statSync(absolute).mode & 0o777,
-        });
+        files.push(renderFile(relative, readFileSync(absolute), statSync(absolute).mode & 0o777, name));
       }
     }
   };
@@ -41,8 +36,36 @@ export function readTemplate(templateDir: string, name: string): TemplateFile[] 
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/**
+ * The same template read from anywhere (a git commit): files outside what
+ * `readTemplate` copies are left out, the others renamed the same way.
+ */
+export function renderTemplate(
+  files: readonly { path: string; content: Buffer; mode: number }[],
+  name: string,
+): TemplateFile[] {
+  return files
+    .filter((file) => isCopied(file.path))
+    .map((file) => renderFile(file.path, file.content, file.mode, name))
+    .sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** Whether a path relative to the template (or a service) is one the generator copies. */
+export function isCopied(relative: string): boolean {
+  const parts = relative.split('/');
+  return !parts.slice(0, -1).some((part) => SKIPPED_DIRECTORIES.has(part)) && !SKIPPED_FILES.test(parts.at(-1)!);
+}
+
+function renderFile(relative: string, raw: Buffer, mode: number, name: string): TemplateFile {
+  return {
+    path: replacePlaceholder(relative, name),
+    content: isText(raw) ? replacePlaceholder(raw.toString('utf8'), name) : raw,
+    mode,
+  };
+}
+
 /** Only valid UTF-8 without NUL bytes is text; anything else is copied byte for byte. */
-function isText(raw: Buffer): boolean {
+export function isText(raw: Buffer): boolean {
   return !raw.includes(0) && isUtf8(raw);
 }
 

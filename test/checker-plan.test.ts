@@ -31,6 +31,7 @@ test('plans the checker, its test and the registration in checks/index.ts', (t) 
       ['add', 'services/orders/src/checks/payment-gateway.ts'],
       ['add', 'services/orders/test/checks/payment-gateway.test.ts'],
       ['modify', INDEX],
+      ['modify', 'services/orders/.generator.json'],
     ],
   );
   const [checker, checkerTest, index] = plan.changes;

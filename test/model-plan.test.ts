@@ -33,6 +33,7 @@ test('plans the model, a timestamped migration and a test', (t) => {
       ['add', 'services/orders/src/models/line-item.ts'],
       ['add', 'services/orders/migrations/20250304050607_create_line_items.ts'],
       ['add', 'services/orders/test/models/line-item.test.ts'],
+      ['modify', 'services/orders/.generator.json'],
     ],
   );
   const [model, migration, modelTest] = plan.changes.map((change) => String(change.content));

@@ -106,7 +106,10 @@ test('service demo --skip-install: exit 0, the service, and one line per file', 
     string,
     unknown
   >;
-  t.like(provenance, { generator: 'koa-service-generator', command: 'service', answers: { name: 'demo' } });
+  t.like(provenance, {
+    generator: 'koa-service-generator',
+    history: [{ generator: 'service', answers: { name: 'demo' } }],
+  });
   t.deepEqual(readdirSync(root), ['services']);
   t.deepEqual(readdirSync(path.join(root, 'services')), ['demo']);
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
@@ -11,15 +12,13 @@ import { listFiles, tempDirs, treeHash } from './helpers/tree.js';
 const temp = tempDirs('service-plan-test');
 test.after.always(() => temp.cleanup());
 
-const NOW = new Date('2025-03-04T05:06:07.890Z');
-
 test('serviceDir is services/<name>', (t) => {
   t.is(serviceDir('orders'), 'services/orders');
 });
 
 test('the plan is the template under services/<name>/ plus the provenance file, in a new directory', (t) => {
   const root = temp.make();
-  const plan = planService({ root, templateDir: TEMPLATE_DIR, name: 'orders', generator: GENERATOR, now: NOW });
+  const plan = planService({ root, templateDir: TEMPLATE_DIR, name: 'orders', generator: GENERATOR });
   t.is(plan.root, root);
   t.is(plan.newDirectory, 'services/orders');
   t.true(plan.changes.every((change) => change.type === 'add' && change.path.startsWith('services/orders/')));
@@ -32,25 +31,42 @@ test('the plan is the template under services/<name>/ plus the provenance file, 
   t.deepEqual(readdirSync(root), [], 'planning writes nothing');
 });
 
-test('the provenance file records the generator, its version, the time and the answers', (t) => {
+test('the provenance file records the generator, the template, a hash of each file and the history', (t) => {
+  const template = { commit: 'c'.repeat(40), tree: 't'.repeat(40) };
   const plan = planService({
     root: temp.make(),
     templateDir: TEMPLATE_DIR,
     name: 'orders',
     generator: GENERATOR,
-    now: NOW,
+    template,
   });
   t.is(PROVENANCE_FILE, '.generator.json');
   const provenance = plan.changes.find((change) => change.path === 'services/orders/.generator.json');
   t.truthy(provenance);
-  t.true(String(provenance!.content).endsWith('}\n'));
-  t.deepEqual(JSON.parse(String(provenance!.content)), {
+  const text = String(provenance!.content);
+  t.true(text.endsWith('}\n'));
+  const parsed = JSON.parse(text) as Record<string, unknown> & { files: Record<string, string> };
+  t.deepEqual(Object.keys(parsed), ['generator', 'version', 'template', 'files', 'history']);
+  t.like(parsed, {
     generator: 'test-generator',
     version: '1.2.3',
-    generatedAt: '2025-03-04T05:06:07.890Z',
-    command: 'service',
-    answers: { name: 'orders' },
+    template,
+    history: [{ generator: 'service', answers: { name: 'orders' } }],
   });
+  const rendered = readTemplate(TEMPLATE_DIR, 'orders');
+  t.deepEqual(Object.keys(parsed.files), rendered.map((file) => file.path).sort());
+  const pkg = rendered.find((file) => file.path === 'package.json')!;
+  t.is(parsed.files['package.json'], createHash('sha256').update(pkg.content).digest('hex'));
+  t.false(text.includes('generatedAt'), 'nothing volatile');
+  t.is(text, `${JSON.stringify(parsed, null, 2)}\n`, 'two-space indent');
+  const again = planService({
+    root: temp.make(),
+    templateDir: TEMPLATE_DIR,
+    name: 'orders',
+    generator: GENERATOR,
+    template,
+  });
+  t.is(String(again.changes.at(-1)!.content), text, 'the same origin gives the same bytes');
 });
 
 test('applied, it writes the service with its name and no placeholder left', (t) => {

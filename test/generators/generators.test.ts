@@ -98,12 +98,16 @@ test('service, then checker, then model: the tree of a generated service', async
     [],
   );
   const provenance = JSON.parse(readFileSync(path.join(dir, '.generator.json'), 'utf8')) as Record<string, unknown>;
-  t.like(provenance, { generator: 'x', version: '1.2.3', command: 'service', answers: { name: 'orders' } });
+  t.like(provenance, {
+    generator: 'x',
+    version: '1.2.3',
+    history: [{ generator: 'service', answers: { name: 'orders' } }],
+  });
 
   const indexFile = path.join(dir, 'src/checks/index.ts');
   const indexBefore = readFileSync(indexFile, 'utf8');
   const checkerChanges = succeeded(await run(root, 'checker', { service: 'orders', name: 'payment-gateway' }));
-  t.deepEqual(checkerChanges, [{ type: 'write', path: '3 files, all or nothing' }]);
+  t.deepEqual(checkerChanges, [{ type: 'write', path: '4 files, all or nothing' }]);
   t.true(
     readFileSync(path.join(dir, 'src/checks/payment-gateway.ts'), 'utf8').includes(
       'export function createPaymentGatewayChecker()',
@@ -127,7 +131,7 @@ test('service, then checker, then model: the tree of a generated service', async
   t.true(index.includes(CHECKER_IMPORTS_MARKER) && index.includes(CHECKERS_MARKER));
 
   const modelChanges = succeeded(await run(root, 'model', { service: 'orders', name: 'LineItem' }));
-  t.deepEqual(modelChanges, [{ type: 'write', path: '3 files, all or nothing' }]);
+  t.deepEqual(modelChanges, [{ type: 'write', path: '4 files, all or nothing' }]);
   t.true(
     readFileSync(path.join(dir, 'src/models/line-item.ts'), 'utf8').includes('export class LineItem extends Model'),
   );
@@ -222,12 +226,13 @@ test('a dry-run checker and model write nothing and list their files', async (t)
   const onComment = (line: string) => comments.push(line);
   await plop.getGenerator('checker').runActions({ service: 'orders', name: 'payments' }, { onComment });
   await plop.getGenerator('model').runActions({ service: 'orders', name: 'Order' }, { onComment });
-  t.deepEqual(comments.slice(0, 3), [
+  t.deepEqual(comments.slice(0, 4), [
     'would add services/orders/src/checks/payments.ts',
     'would add services/orders/test/checks/payments.test.ts',
     'would change services/orders/src/checks/index.ts',
+    'would change services/orders/.generator.json',
   ]);
-  t.is(comments.length, 6);
+  t.is(comments.length, 8);
   t.is(treeHash(root), before);
 });
 
