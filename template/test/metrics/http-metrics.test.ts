@@ -17,7 +17,11 @@ function buildApp() {
   const metrics = new Registry();
   const app = new Koa();
   const router = new Router();
+  // /slow waits for release(); `entered` resolves once a request has reached it.
   let release: () => void = () => {};
+  let entered: () => void = () => {};
+  const reached = new Promise<void>((resolve) => (entered = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
   router.get('/items/:id', (ctx) => {
     ctx.body = { id: ctx.params.id };
   });
@@ -26,14 +30,15 @@ function buildApp() {
     throw new Error('boom');
   });
   router.get('/slow', async (ctx) => {
-    await new Promise<void>((resolve) => (release = resolve));
+    entered();
+    await released;
     ctx.body = 'done';
   });
   app.use(createHttpMetricsMiddleware(metrics));
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.silent = true;
-  return { metrics, callback: app.callback(), release: () => release() };
+  return { metrics, callback: app.callback(), reached, release: () => release() };
 }
 
 async function samples(metrics: Registry, name: string): Promise<Sample[]> {
@@ -115,12 +120,14 @@ test('a method outside the standard ones becomes _OTHER', async (t) => {
 });
 
 test('counts requests in flight', async (t) => {
-  const { metrics, callback, release } = buildApp();
+  const { metrics, callback, reached, release } = buildApp();
+  // However the test ends, the slow request is let go, so nothing holds the file open.
+  t.teardown(release);
   const active = async () => (await samples(metrics, 'http_server_active_requests'))[0]?.value;
   const slow = request(callback)
     .get('/slow')
     .then((res) => res.status);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await reached;
   t.is(await active(), 1);
   release();
   t.is(await slow, 200);
