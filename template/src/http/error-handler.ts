@@ -1,14 +1,17 @@
 import { STATUS_CODES } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { requestIdOf } from './request-id.js';
 import type { ErrorMetrics } from '../metrics/error-metrics.js';
+import { databaseProblem } from './database-problem.js';
+import { requestIdOf } from './request-id.js';
 
 /**
  * Turns every error into an `application/problem+json` response (RFC 9457).
  * A 4xx shows the error's message when it was made to be shown (http-errors'
  * `expose`); a 5xx never shows an internal message: it is logged instead.
  * An error status set without a body (404, 405) gets the same shape.
+ * A database error the client caused (a constraint violation) is its 409 or
+ * 422 with a fixed sentence (`database-problem.ts`), never a 500.
  */
 export function errorHandler(logger: Logger, errors: ErrorMetrics): Middleware {
   return async function errorHandlerMiddleware(ctx, next) {
@@ -18,14 +21,16 @@ export function errorHandler(logger: Logger, errors: ErrorMetrics): Middleware {
       if (ctx.status >= 400 && ctx.body == null) problem(ctx, ctx.status);
     } catch (error) {
       errors.count(error);
-      const status = statusOf(error);
+      const database = databaseProblem(error);
+      const status = database?.status ?? statusOf(error);
       if (status >= 500) {
         logger.error({ err: error, requestId: requestIdOf(ctx) }, 'request failed');
       }
       const { expose, message, headers } = (error ?? {}) as { expose?: unknown; message?: unknown; headers?: unknown };
       // Headers an HttpError asks for, such as Allow on a 405.
       if (status < 500 && headers && typeof headers === 'object') ctx.set(headers as Record<string, string>);
-      problem(ctx, status, status < 500 && expose === true && typeof message === 'string' ? message : undefined);
+      const exposed = status < 500 && expose === true && typeof message === 'string' ? message : undefined;
+      problem(ctx, status, database?.detail ?? exposed);
     }
   };
 }
