@@ -1,4 +1,8 @@
+import { safeText } from '../safe-text.js';
 import { CheckTimeoutError, HealthCheckError } from './check-error.js';
+
+/** The longest `output` `/ready` shows for a check, in characters. */
+export const OUTPUT_MAX_LENGTH = 200;
 
 const SYSTEM_ERRORS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -14,10 +18,11 @@ const SYSTEM_ERRORS: Record<string, string> = {
  * A short message for the `output` of a failed check that is safe to serve:
  * error messages of drivers carry host names, SQL with values and sometimes
  * passwords, so only a `HealthCheckError`'s own message (and the registry's
- * own timeout) is shown as written.
+ * own timeout) is shown, and even then without credentials and cut short.
  */
 export function describeFailure(error: unknown): string {
-  if (error instanceof HealthCheckError || error instanceof CheckTimeoutError) return error.message.slice(0, 200);
+  if (error instanceof HealthCheckError || error instanceof CheckTimeoutError)
+    return safeText(error.message, OUTPUT_MAX_LENGTH);
   if (!(error instanceof Error)) return 'check failed';
   if (error.name === 'KnexTimeoutError') return 'timed out waiting for a database connection';
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timed out';

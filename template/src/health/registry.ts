@@ -1,5 +1,6 @@
 import { CheckTimeoutError } from './check-error.js';
 import { describeFailure } from './describe-failure.js';
+import { safeOutcome } from './safe-outcome.js';
 import type { CheckResult, HealthChecker, HealthReport, HealthStatus } from './types.js';
 
 export interface HealthRegistryOptions {
@@ -155,11 +156,8 @@ export class HealthRegistry {
     try {
       const outcome = await Promise.race([checker.check(controller.signal), timedOut]);
       return {
-        status: outcome?.status ?? 'pass',
+        ...safeOutcome(outcome),
         time: new Date().toISOString(),
-        ...(outcome?.observedValue !== undefined && { observedValue: outcome.observedValue }),
-        ...(outcome?.observedUnit !== undefined && { observedUnit: outcome.observedUnit }),
-        ...(outcome?.output !== undefined && { output: outcome.output }),
         durationMs: performance.now() - started,
         critical,
       };

@@ -1,12 +1,17 @@
 /** Status of a check or of the whole service, as in the IETF health+json draft. */
 export type HealthStatus = 'pass' | 'warn' | 'fail';
 
-/** What a checker may return: nothing for `pass`, or a warning and an observed value. */
+/**
+ * What a checker may return: nothing for `pass`, or a warning and an observed
+ * value. `/ready` serves it with credentials removed and bounded: `output` to
+ * 200 characters, `observedUnit` to 64, `observedValue` to 1 KB of JSON.
+ */
 export interface CheckOutcome {
   status?: 'warn';
+  /** A number or a small object. A BigInt, a cycle or a function is made JSON-safe; a larger value is dropped with a note in `output`. */
   observedValue?: unknown;
   observedUnit?: string;
-  /** A short, safe message shown in `/ready` with a warning. */
+  /** A short message for operators, shown in `/ready` with a warning. */
   output?: string;
 }
 

@@ -372,3 +372,70 @@ test('a throwing onFailure neither rejects the report nor wedges the check', asy
   await t.notThrowsAsync(registry.report());
   t.is(check.calls, 2);
 });
+
+// A checker's own words are served as they are: they must be as safe and as
+// small as an error's (a checker once served 100 KB holding a password).
+test("a checker's output loses the credentials it holds and is cut to 200 characters", async (t) => {
+  const url = 'postgres://app:hunter2@db.internal:5432/app';
+  const registry = registryWith([
+    fake('warns', () => ({ status: 'warn', output: `pool of ${url} saturated ${'x'.repeat(100_000)}` })),
+    fake('fails', () => Promise.reject(new HealthCheckError(`cannot reach ${url} (password=hunter2)`))),
+  ]);
+  const { checks } = await registry.report();
+  for (const name of ['warns', 'fails']) {
+    const output = checks[name]?.output ?? '';
+    t.true(output.length <= 200, `${name}: ${output.length} characters`);
+    t.false(output.includes('hunter2'), `${name}: ${output}`);
+  }
+  t.true(checks.warns?.output?.startsWith('pool of postgres://app:'));
+});
+
+test('an observedValue JSON cannot hold is made safe, or dropped with a note, and the report always serialises', async (t) => {
+  const cycle: Record<string, unknown> = { depth: 3 };
+  cycle.self = cycle;
+  const registry = registryWith([
+    fake('bigint', () => ({ observedValue: 12n })),
+    fake('huge-bigint', () => ({ observedValue: 2n ** 80n })),
+    fake('cycle', () => ({ observedValue: cycle })),
+    fake('function', () => ({ observedValue: { count: 2, sample: () => 1, note: 'url postgres://u:hunter2@h/d' } })),
+    fake('huge', () => ({ observedValue: Array.from({ length: 100_000 }, (_, i) => ({ i })) })),
+    fake('throws-on-json', () => ({
+      observedValue: {
+        toJSON() {
+          throw new Error('no');
+        },
+      },
+    })),
+    fake('fine', () => ({ observedValue: { used: 1, max: 10 }, observedUnit: 'connections' })),
+  ]);
+  const report = await registry.report();
+  const body = JSON.stringify(report);
+  t.true(body.length < 8 * 1024, `${body.length} characters`);
+  t.false(body.includes('hunter2'));
+  const { checks } = report;
+  t.is(checks.bigint?.observedValue, 12);
+  t.is(checks['huge-bigint']?.observedValue, (2n ** 80n).toString());
+  t.deepEqual(checks.cycle?.observedValue, { depth: 3, self: '[Circular]' });
+  t.like(checks.function?.observedValue, { count: 2 });
+  t.is((checks.function?.observedValue as Record<string, unknown>).sample, undefined);
+  for (const name of ['huge', 'throws-on-json']) {
+    t.is(checks[name]?.observedValue, undefined, name);
+    t.regex(checks[name]?.output ?? '', /observedValue dropped/, name);
+    t.is(checks[name]?.status, 'pass', `${name}: a value that cannot be shown does not fail the check`);
+  }
+  t.like(checks.fine, { status: 'pass', observedValue: { used: 1, max: 10 }, observedUnit: 'connections' });
+});
+
+test('an outcome with a status, unit or output of the wrong kind cannot break or bloat the report', async (t) => {
+  const registry = registryWith([
+    fake('odd-status', () => ({ status: 'x'.repeat(10_000) }) as unknown as CheckOutcome),
+    fake('odd-output', () => ({ status: 'warn', output: { text: 'x'.repeat(10_000) } }) as unknown as CheckOutcome),
+    fake('long-unit', () => ({ observedValue: 1, observedUnit: 'u'.repeat(10_000) })),
+  ]);
+  const report = await registry.report();
+  t.true(JSON.stringify(report).length < 2048);
+  t.like(report.checks['odd-status'], { status: 'fail', output: 'check returned an invalid status' });
+  t.is(report.checks['odd-output']?.status, 'warn');
+  t.is(typeof report.checks['odd-output']?.output, 'string');
+  t.true((report.checks['long-unit']?.observedUnit ?? '').length <= 64);
+});
