@@ -15,3 +15,17 @@ export class CheckTimeoutError extends Error {
     super(`timed out after ${timeoutMs} ms`);
   }
 }
+
+/**
+ * Why a check is failed without running: its previous run outlived its
+ * timeout (its checker ignored the signal) and has not settled yet. Starting
+ * another would pile up runs, and what each holds, for as long as the
+ * dependency hangs. Its message is shown in `/ready`.
+ */
+export class CheckPendingError extends Error {
+  override name = 'CheckPendingError';
+
+  constructor() {
+    super('previous run still pending after its timeout');
+  }
+}

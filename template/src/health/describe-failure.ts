@@ -1,5 +1,5 @@
 import { safeText } from '../safe-text.js';
-import { CheckTimeoutError, HealthCheckError } from './check-error.js';
+import { CheckPendingError, CheckTimeoutError, HealthCheckError } from './check-error.js';
 
 /** The longest `output` `/ready` shows for a check, in characters. */
 export const OUTPUT_MAX_LENGTH = 200;
@@ -18,10 +18,10 @@ const SYSTEM_ERRORS: Record<string, string> = {
  * A short message for the `output` of a failed check that is safe to serve:
  * error messages of drivers carry host names, SQL with values and sometimes
  * passwords, so only a `HealthCheckError`'s own message (and the registry's
- * own timeout) is shown, and even then without credentials and cut short.
+ * own timeout and pending run) is shown, and even then without credentials and cut short.
  */
 export function describeFailure(error: unknown): string {
-  if (error instanceof HealthCheckError || error instanceof CheckTimeoutError)
+  if (error instanceof HealthCheckError || error instanceof CheckTimeoutError || error instanceof CheckPendingError)
     return safeText(error.message, OUTPUT_MAX_LENGTH);
   if (!(error instanceof Error)) return 'check failed';
   if (error.name === 'KnexTimeoutError') return 'timed out waiting for a database connection';

@@ -1,4 +1,4 @@
-import { CheckTimeoutError } from './check-error.js';
+import { CheckPendingError, CheckTimeoutError } from './check-error.js';
 import { describeFailure } from './describe-failure.js';
 import { safeOutcome } from './safe-outcome.js';
 import type { CheckResult, HealthChecker, HealthReport, HealthStatus } from './types.js';
@@ -22,6 +22,8 @@ interface Entry {
   last?: CheckResult;
   lastAt: number;
   inFlight?: Promise<CheckResult>;
+  /** The checker's own promise until it settles, which may be long after its timeout. */
+  running?: Promise<unknown>;
 }
 
 /**
@@ -29,7 +31,9 @@ interface Entry {
  *
  * Checks run in parallel, each aborted at its timeout. At most one run of a
  * check is in flight, and its result is reused for `cacheMs`, so a probe storm
- * of any size costs each dependency at most one call per window.
+ * of any size costs each dependency at most one call per window. A checker
+ * that ignores its signal is not started again until its last run settles:
+ * meanwhile it fails, so a hung dependency holds one run, never one per probe.
  */
 export class HealthRegistry {
   readonly #entries = new Map<string, Entry>();
@@ -142,8 +146,9 @@ export class HealthRegistry {
 
   async #execute(entry: Entry): Promise<CheckResult> {
     const { checker, critical, timeoutMs } = entry;
-    const controller = new AbortController();
     const started = performance.now();
+    if (entry.running) return this.#failed(entry, new CheckPendingError(), started);
+    const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     // The race settles at the timeout even when a check ignores its signal.
     const timedOut = new Promise<never>((_, reject) => {
@@ -153,8 +158,15 @@ export class HealthRegistry {
         reject(error);
       }, timeoutMs);
     });
+    // An async wrapper, so that a checker that throws at once rejects like one that rejects.
+    const running = (async () => checker.check(controller.signal))();
+    entry.running = running;
+    const settled = () => {
+      if (entry.running === running) entry.running = undefined;
+    };
+    running.then(settled, settled);
     try {
-      const outcome = await Promise.race([checker.check(controller.signal), timedOut]);
+      const outcome = await Promise.race([running, timedOut]);
       return {
         ...safeOutcome(outcome),
         time: new Date().toISOString(),
@@ -162,21 +174,25 @@ export class HealthRegistry {
         critical,
       };
     } catch (error) {
-      try {
-        this.#options.onFailure?.(checker.name, error);
-      } catch {
-        // A failing log call must not turn a check result into a rejected probe.
-      }
-      return {
-        status: 'fail',
-        time: new Date().toISOString(),
-        output: describeFailure(error),
-        durationMs: performance.now() - started,
-        critical,
-      };
+      return this.#failed(entry, error, started);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  #failed(entry: Entry, error: unknown, started: number): CheckResult {
+    try {
+      this.#options.onFailure?.(entry.checker.name, error);
+    } catch {
+      // A failing log call must not turn a check result into a rejected probe.
+    }
+    return {
+      status: 'fail',
+      time: new Date().toISOString(),
+      output: describeFailure(error),
+      durationMs: performance.now() - started,
+      critical: entry.critical,
+    };
   }
 }
 

@@ -439,3 +439,37 @@ test('an outcome with a status, unit or output of the wrong kind cannot break or
   t.is(typeof report.checks['odd-output']?.output, 'string');
   t.true((report.checks['long-unit']?.observedUnit ?? '').length <= 64);
 });
+
+// A check that ignored its signal once kept running after its timeout while
+// each probe started another: memory grew without bound while a dependency hung.
+test('a check whose previous run has not settled is not started again: it fails, saying why', async (t) => {
+  let running = 0;
+  let mostRunning = 0;
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const hung = fake(
+    'hung',
+    async () => {
+      mostRunning = Math.max(mostRunning, ++running);
+      await released.finally(() => running--);
+    },
+    { timeoutMs: 20 },
+  );
+  const failures: unknown[] = [];
+  const registry = registryWith([hung, fake('fine')], { cacheMs: 0, onFailure: (_, error) => failures.push(error) });
+
+  t.like((await registry.report()).checks.hung, { status: 'fail', output: 'timed out after 20 ms' });
+  for (let probe = 0; probe < 50; probe++) {
+    const { checks } = await registry.report();
+    t.like(checks.hung, { status: 'fail', output: 'previous run still pending after its timeout' });
+    t.is(checks.fine?.status, 'pass');
+  }
+  t.is(hung.calls, 1);
+  t.is(mostRunning, 1);
+  t.is(failures.length, 51, 'each refusal is a failure the log can count');
+
+  release();
+  await sleep(10);
+  t.is((await registry.report()).checks.hung?.status, 'pass', 'once it settles, the check runs again');
+  t.is(hung.calls, 2);
+});
