@@ -4,12 +4,13 @@ import { createApp, createMetricsApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createAppContainer, disposeContainer } from './container.js';
 import { describeDatabase } from './db/database.js';
+import { exitOnFatalErrors } from './lifecycle/fatal-errors.js';
 import { createShutdown } from './lifecycle/shutdown.js';
 
 /**
  * The process: reads the configuration, listens at once (so liveness answers
  * while the database is still coming up), runs the migrations in the
- * background and owns the signals.
+ * background and owns the signals and the errors nothing caught.
  */
 async function main(): Promise<void> {
   let config: Config;
@@ -24,11 +25,6 @@ async function main(): Promise<void> {
   const container = createAppContainer(config);
   const { logger, errorMetrics, health, migrator, service } = container.cradle;
   logger.info({ database: describeDatabase(config) }, `using ${describeDatabase(config)}`);
-
-  process.on('unhandledRejection', (reason) => {
-    errorMetrics.count(reason);
-    logger.error({ err: reason }, 'unhandled promise rejection');
-  });
 
   const servers: Server[] = [await listen(createServer(createApp(container).callback()), config.port, config.host)];
   if (config.metricsPort !== undefined) {
@@ -50,6 +46,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => void shutdown(signal));
   }
+  exitOnFatalErrors({ logger, errorMetrics, shutdown });
 
   if (config.migrateOnStart) void migrator.start();
 }

@@ -16,19 +16,39 @@ export interface ShutdownOptions {
   exit?: (code: number) => void;
 }
 
+/** Why the process stops, and so how. */
+export interface ShutdownRequest {
+  /**
+   * An error nothing caught: traffic is not served for `delayMs` (the
+   * process's state is unknown, so it takes no new work), and the exit code
+   * is 1 even when everything drains in time.
+   */
+  fatal?: boolean;
+}
+
+/** Starts the shutdown sequence (once), and resolves when it is over. */
+export type Shutdown = (reason: string, request?: ShutdownRequest) => Promise<void>;
+
 /**
  * The graceful shutdown sequence, run once whatever the number of signals:
  * readiness fails at once and for good; traffic is served for `delayMs`;
  * then the servers stop accepting, finish their in-flight requests and close
  * idle keep-alive sockets; then resources are disposed and the process exits 0,
- * or 1 at `timeoutMs`.
+ * or 1 at `timeoutMs`. A fatal request skips the delay (or what is left of it)
+ * and makes the exit code 1, even when it comes while a signal's sequence runs.
  */
-export function createShutdown(options: ShutdownOptions): (reason: string) => Promise<void> {
+export function createShutdown(options: ShutdownOptions): Shutdown {
   const { servers, health, logger, delayMs, timeoutMs, dispose } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
+  const skipDelay = new AbortController();
+  let exitCode = 0;
   let running: Promise<void> | undefined;
 
-  return (reason) => {
+  return (reason, { fatal = false } = {}) => {
+    if (fatal) {
+      exitCode = 1;
+      skipDelay.abort();
+    }
     if (running) {
       logger.info({ reason }, 'shutdown already in progress');
       return running;
@@ -39,14 +59,14 @@ export function createShutdown(options: ShutdownOptions): (reason: string) => Pr
         exit(1);
       }, timeoutMs);
       health.drain();
-      logger.info({ reason, delayMs }, 'shutting down: readiness now fails');
+      logger.info({ reason, delayMs: fatal ? 0 : delayMs }, 'shutting down: readiness now fails');
       try {
-        await sleep(delayMs);
+        await sleep(delayMs, undefined, { signal: skipDelay.signal }).catch(() => {});
         await Promise.all(servers.map(close));
         await dispose();
         clearTimeout(deadline);
-        logger.info('shutdown complete');
-        exit(0);
+        logger.info({ exitCode }, 'shutdown complete');
+        exit(exitCode);
       } catch (err) {
         clearTimeout(deadline);
         logger.error({ err }, 'shutdown failed');

@@ -58,3 +58,25 @@ test('exits 1 at the timeout when a step never ends', async (t) => {
   t.deepEqual(codes, [1]);
   t.true(Date.now() - started >= 190);
 });
+
+test('a fatal request skips what is left of the delay and exits 1, even during a signal sequence', async (t) => {
+  const server = await listening();
+  const health = new HealthRegistry({ timeoutMs: 100, cacheMs: 0 });
+  const codes: number[] = [];
+  const shutdown = createShutdown({
+    servers: [server],
+    health,
+    logger,
+    delayMs: 60_000,
+    timeoutMs: 120_000,
+    dispose: async () => {},
+    exit: (code) => codes.push(code),
+  });
+  const bySignal = shutdown('SIGTERM');
+  t.true(health.draining);
+  t.true(server.listening, 'the signal waits out its delay');
+  await shutdown('uncaughtException', { fatal: true });
+  await bySignal;
+  t.false(server.listening);
+  t.deepEqual(codes, [1]);
+});
