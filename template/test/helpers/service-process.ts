@@ -14,10 +14,16 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
+export interface StartOptions {
+  /** Modules to preload with `--import` (paths from the template's directory), such as a test's fault trigger. */
+  imports?: string[];
+}
+
 /** Runs `src/server.ts` in a child process, as `npm start` would, on a free port. */
-export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
+export async function startService(env: Record<string, string>, options: StartOptions = {}): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import=tsx', 'src/server.ts'], {
+  const imports = (options.imports ?? []).map((module) => `--import=./${module}`);
+  const child = spawn(process.execPath, ['--import=tsx', ...imports, 'src/server.ts'], {
     cwd: TEMPLATE_DIR,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,8 +53,9 @@ export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, 
   }
 }
 
+/** The status of a GET; gives up after 30 s, a hung answer rather than a slow one on a busy machine. */
 export async function status(url: string): Promise<number> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
   await res.arrayBuffer();
   return res.status;
 }
