@@ -5,5 +5,7 @@ export default {
   nodeArguments: ['--import=tsx'],
   workerThreads: false,
   concurrency: 2,
-  timeout: '5m',
+  // Inactivity: no test finished for this long. The end-to-end test type-checks, lints, tests and
+  // builds a generated service in one test: minutes, and several times that on a busy machine.
+  timeout: '20m',
 };
