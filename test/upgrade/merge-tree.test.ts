@@ -196,6 +196,22 @@ test('a renamed file you had deleted stays deleted, and the old path is not name
   ]);
 });
 
+test('a rename onto a path you already use is no move: the old file follows the removal rules, the new one is merged', (t) => {
+  const outcomes = mergeTrees({
+    base: tree({ 'a.ts': ten }),
+    theirs: tree({ 'b.ts': ten }),
+    yours: tree({ 'a.ts': ten, 'b.ts': lines('your own b') }),
+    labels,
+  });
+  t.deepEqual(
+    outcomes.map((entry) => [entry.path, entry.status, entry.movedFrom]),
+    [
+      ['a.ts', 'deleted', undefined],
+      ['b.ts', 'conflict', undefined],
+    ],
+  );
+});
+
 test('renames pair one to one, the most similar first; a file too different is a removal and an addition', (t) => {
   const a = lines('a1', 'a2', 'a3', 'a4');
   const b = lines('b1', 'b2', 'b3', 'b4');
