@@ -3,6 +3,7 @@ import { registerPlanActions } from '../src/plan-actions.js';
 import { checkerGenerator } from './checker.js';
 import { modelGenerator } from './model.js';
 import { serviceGenerator, type ServiceGeneratorOptions } from './service.js';
+import { upgradeGenerator } from './upgrade.js';
 
 export type GeneratorOptions = ServiceGeneratorOptions;
 
@@ -12,4 +13,5 @@ export function registerGenerators(plop: NodePlopAPI, options: GeneratorOptions)
   serviceGenerator(plop, options);
   checkerGenerator(plop, options);
   modelGenerator(plop, options);
+  upgradeGenerator(plop, options);
 }

@@ -10,10 +10,11 @@ export const USAGE: Record<string, { answers: string[]; command: string }> = {
   service: { answers: ['name'], command: 'npx plop service <name>' },
   checker: { answers: ['service', 'name'], command: 'npx plop checker <service> <checker-name>' },
   model: { answers: ['service', 'name'], command: 'npx plop model <service> <ModelName>' },
+  upgrade: { answers: ['service'], command: 'npx plop upgrade <service>' },
 };
 
-/** plop's own options that take a value, which is not an answer. */
-const VALUE_FLAGS = new Set(['--dest', '--plopfile', '--cwd', '--preload', '-d']);
+/** Options that take a value, which is not an answer: plop's own, and upgrade's `--from`. */
+const VALUE_FLAGS = new Set(['--dest', '--plopfile', '--cwd', '--preload', '-d', '--from']);
 
 export function readFlags(args: readonly string[]): CliFlags {
   const own = args.slice(0, args.includes('--') ? args.indexOf('--') : args.length);
@@ -27,13 +28,7 @@ export function readFlags(args: readonly string[]): CliFlags {
  */
 export function missingAnswers(args: readonly string[]): string | undefined {
   const separator = args.includes('--') ? args.indexOf('--') : args.length;
-  const positional: string[] = [];
-  for (let i = 0; i < separator; i++) {
-    const arg = args[i]!;
-    if (VALUE_FLAGS.has(arg)) i++;
-    else if (!arg.startsWith('-')) positional.push(arg);
-  }
-  const [generator, ...answers] = positional;
+  const [generator, ...answers] = positionals(args);
   const commands = Object.values(USAGE).map((usage) => usage.command);
   if (generator === undefined) return `choose a generator: ${commands.join(' | ')}`;
   const usage = USAGE[generator];
@@ -42,6 +37,67 @@ export function missingAnswers(args: readonly string[]): string | undefined {
   const missing = usage.answers.filter((answer, index) => !isGiven(answers[index]) && !isGiven(named.get(answer)));
   if (missing.length === 0) return undefined;
   return `missing ${missing.join(' and ')} (no terminal to ask): run ${usage.command}`;
+}
+
+/** The arguments before `--` that are neither options nor an option's value: the generator, then its answers. */
+function positionals(args: readonly string[]): string[] {
+  const separator = args.includes('--') ? args.indexOf('--') : args.length;
+  const positional: string[] = [];
+  for (let i = 0; i < separator; i++) {
+    const arg = args[i]!;
+    if (VALUE_FLAGS.has(arg)) i++;
+    else if (!arg.startsWith('-')) positional.push(arg);
+  }
+  return positional;
+}
+
+/** An option's value, given as `--flag value` or `--flag=value` before `--`. */
+function optionValue(args: readonly string[], ...flags: string[]): string | undefined {
+  const separator = args.includes('--') ? args.indexOf('--') : args.length;
+  for (let i = 0; i < separator; i++) {
+    const arg = args[i]!;
+    // A flag without its value gives '', which the command refuses rather than ignores.
+    if (flags.includes(arg)) return i + 1 < separator && !args[i + 1]!.startsWith('-') ? args[i + 1] : '';
+    const prefix = flags.find((flag) => arg.startsWith(`${flag}=`));
+    if (prefix !== undefined) return arg.slice(prefix.length + 1);
+  }
+  return undefined;
+}
+
+export interface UpgradeArgs {
+  service: string;
+  /** plop's `--dest`, when given. */
+  dest?: string;
+  from?: string;
+  dryRun: boolean;
+  check: boolean;
+  skipInstall: boolean;
+}
+
+/**
+ * `upgrade <service> [--dry-run] [--check] [--skip-install] [--from <commit>]`,
+ * or undefined when the command line is not an upgrade with its service (plop
+ * then runs, and asks for it on a terminal).
+ */
+export function readUpgradeArgs(args: readonly string[]): UpgradeArgs | undefined {
+  const separator = args.includes('--') ? args.indexOf('--') : args.length;
+  const [generator, positionalService] = positionals(args);
+  if (generator !== 'upgrade') return undefined;
+  const service = isGiven(positionalService)
+    ? positionalService
+    : namedAnswers(args.slice(separator + 1)).get('service');
+  if (!isGiven(service)) return undefined;
+  const own = args.slice(0, separator);
+  const dest = optionValue(args, '--dest', '-d');
+  const from = optionValue(args, '--from');
+  return {
+    service: service!,
+    ...(dest !== undefined ? { dest } : {}),
+    ...(from !== undefined ? { from } : {}),
+    dryRun: own.includes('--dry-run'),
+    check: own.includes('--check'),
+    skipInstall: own.includes('--skip-install'),
+  };
 }
 
 /** `--name value` and `--name=value` after plop's `--`; a bare `--name` has no value. */

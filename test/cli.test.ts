@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
-import { USAGE, generatorIdentity, missingAnswers, readFlags } from '../src/cli.js';
+import { USAGE, generatorIdentity, missingAnswers, readFlags, readUpgradeArgs } from '../src/cli.js';
 
 const SERVICE = 'npx plop service <name>';
 const CHECKER = 'npx plop checker <service> <checker-name>';
 const MODEL = 'npx plop model <service> <ModelName>';
+const UPGRADE = 'npx plop upgrade <service>';
 
 const missing: [string[], string | undefined][] = [
-  [[], `choose a generator: ${SERVICE} | ${CHECKER} | ${MODEL}`],
+  [[], `choose a generator: ${SERVICE} | ${CHECKER} | ${MODEL} | ${UPGRADE}`],
   [['service'], `missing name (no terminal to ask): run ${SERVICE}`],
   [['service', 'orders'], undefined],
   [['checker'], `missing service and name (no terminal to ask): run ${CHECKER}`],
@@ -33,8 +34,12 @@ const missing: [string[], string | undefined][] = [
   [['service', 'orders', '--dry-run', '--skip-install'], undefined],
   [['--dry-run', 'service'], `missing name (no terminal to ask): run ${SERVICE}`],
   [['--force', 'service', 'orders'], undefined],
-  [['services', 'orders'], `unknown generator "services": use one of ${SERVICE} | ${CHECKER} | ${MODEL}`],
-  [['--dest', '/tmp/x'], `choose a generator: ${SERVICE} | ${CHECKER} | ${MODEL}`],
+  [['services', 'orders'], `unknown generator "services": use one of ${SERVICE} | ${CHECKER} | ${MODEL} | ${UPGRADE}`],
+  [['upgrade'], `missing service (no terminal to ask): run ${UPGRADE}`],
+  [['upgrade', 'orders', '--from', 'abc1234'], undefined],
+  [['upgrade', '--from', 'abc1234'], `missing service (no terminal to ask): run ${UPGRADE}`],
+  [['upgrade', '--check', '_'], `missing service (no terminal to ask): run ${UPGRADE}`],
+  [['--dest', '/tmp/x'], `choose a generator: ${SERVICE} | ${CHECKER} | ${MODEL} | ${UPGRADE}`],
 ];
 
 for (const [args, expected] of missing) {
@@ -63,8 +68,9 @@ for (const [args, expected] of flags) {
   });
 }
 
-test('USAGE lists the three generators and their answers, in order', (t) => {
-  t.deepEqual(Object.keys(USAGE), ['service', 'checker', 'model']);
+test('USAGE lists the four generators and their answers, in order', (t) => {
+  t.deepEqual(Object.keys(USAGE), ['service', 'checker', 'model', 'upgrade']);
+  t.deepEqual(USAGE.upgrade?.answers, ['service']);
   t.deepEqual(USAGE.service?.answers, ['name']);
   t.deepEqual(USAGE.checker?.answers, ['service', 'name']);
   t.deepEqual(USAGE.model?.answers, ['service', 'name']);
@@ -96,3 +102,26 @@ for (const args of [
 test('missingAnswers(["service","--","--name"]) reports the name without a value', (t) => {
   t.regex(missingAnswers(['service', '--', '--name']) ?? '', /^missing name/);
 });
+
+const upgrades: [string[], ReturnType<typeof readUpgradeArgs>][] = [
+  [['service', 'orders'], undefined],
+  [['upgrade'], undefined],
+  [['upgrade', '_'], undefined],
+  [['upgrade', 'orders'], { service: 'orders', dryRun: false, check: false, skipInstall: false }],
+  [
+    ['--dest', '/tmp/x', 'upgrade', 'orders', '--check', '--from', 'abc1234'],
+    { service: 'orders', dest: '/tmp/x', from: 'abc1234', dryRun: false, check: true, skipInstall: false },
+  ],
+  [
+    ['upgrade', '--from=abc1234', 'orders', '--dry-run', '--skip-install'],
+    { service: 'orders', from: 'abc1234', dryRun: true, check: false, skipInstall: true },
+  ],
+  [['upgrade', 'orders', '--from'], { service: 'orders', from: '', dryRun: false, check: false, skipInstall: false }],
+  [['upgrade', '--', '--service', 'orders'], { service: 'orders', dryRun: false, check: false, skipInstall: false }],
+];
+
+for (const [args, expected] of upgrades) {
+  test(`readUpgradeArgs(${JSON.stringify(args)})`, (t) => {
+    t.deepEqual(readUpgradeArgs(args), expected);
+  });
+}

@@ -49,17 +49,18 @@ function refusal(outcome: Outcome): string {
   return JSON.stringify(outcome.failures);
 }
 
-test('the three generators are registered, with their prompts', async (t) => {
+test('the four generators are registered, with their prompts', async (t) => {
   const plop = await plopIn(temp.make());
   t.deepEqual(
     plop.getGeneratorList().map((generator) => generator.name),
-    ['service', 'checker', 'model'],
+    ['service', 'checker', 'model', 'upgrade'],
   );
   const prompts = (name: string) =>
     (plop.getGenerator(name).prompts as { name: string }[]).map((prompt) => prompt.name);
   t.deepEqual(prompts('service'), ['name']);
   t.deepEqual(prompts('checker'), ['service', 'name']);
   t.deepEqual(prompts('model'), ['service', 'name']);
+  t.deepEqual(prompts('upgrade'), ['service']);
 });
 
 test('the prompts validate with the name rules', async (t) => {
