@@ -93,8 +93,9 @@ function moveOutcome(from: string, to: string, { base, theirs, yours, labels }: 
   const y = yours.get(from);
   const note = `moved from ${from} by the template`;
   // Nothing to move; the old path is already gone, so it is not named for removal.
-  if (y === undefined)
+  if (y === undefined) {
     return { path: to, status: 'kept-deleted', note: `you deleted ${from}; the template moved it here` };
+  }
   if (same(y, b) || same(y, t)) return { path: to, status: 'updated', content: t, movedFrom: from, note };
   const outcome = merged(to, b, y, t, labels);
   // Merged to what you already have: the content is yours, the place is the template's.
