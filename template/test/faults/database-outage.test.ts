@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import test, { type ExecutionContext } from 'ava';
 import pg from 'pg';
+import { SETTLE_MS, SLACK_MS } from '../helpers/bounds.js';
 import { usingPostgres } from '../helpers/database.js';
 import {
   checkEntry,
@@ -43,19 +44,22 @@ function assertClean(t: ExecutionContext, answers: Answer[], url?: string) {
 }
 
 pgTest(
-  `refused: /ready 503 within 2.5 s, /healthz 200 throughout, /ready 200 within 5 s of the return${PG_ONLY}`,
+  `refused: /ready 503, /healthz 200 throughout, /ready 200 again once the database returns${PG_ONLY}`,
   async (t) => {
     // The defaults: HEALTH_TIMEOUT_MS 800, HEALTH_CACHE_MS 1000 (a cached pass may be served meanwhile).
     const app = await start();
-    const ready = await getUntil(app.callback, '/ready', (a) => a.status === 200, 5000);
+    const ready = await getUntil(app.callback, '/ready', (a) => a.status === 200, SETTLE_MS);
     t.is(ready.answer.status, 200, ready.answer.text);
 
-    const liveness = poll(() => get(app.callback, '/healthz'), 100);
+    const liveness = poll(
+      async () => ({ refused: app.proxy.mode === 'refuse', ...(await get(app.callback, '/healthz')) }),
+      100,
+    );
     try {
       await app.proxy.setMode('refuse');
-      const down = await getUntil(app.callback, '/ready', (a) => a.status === 503, 2500);
+      // No cached pass outlives the outage; how soon it turns is the benchmark's to measure.
+      const down = await getUntil(app.callback, '/ready', (a) => a.status === 503, SETTLE_MS);
       t.is(down.answer.status, 503, down.answer.text);
-      t.true(down.ms <= 2500, `/ready 503 after ${down.ms.toFixed(0)} ms`);
       t.is(down.answer.type, 'application/health+json');
       t.like(checkEntry(down.answer.body, 'database'), { status: 'fail', output: 'connection refused (ECONNREFUSED)' });
       t.log(`refused: /ready 503 after ${down.ms.toFixed(0)} ms (${down.answers.length} probes)`);
@@ -69,20 +73,20 @@ pgTest(
       assertClean(t, [...down.answers, again, one], app.databaseUrl);
 
       await app.proxy.setMode('forward');
-      const back = await getUntil(app.callback, '/ready', (a) => a.status === 200, 5000);
+      const back = await getUntil(app.callback, '/ready', (a) => a.status === 200, SETTLE_MS);
       t.is(back.answer.status, 200, back.answer.text);
-      t.true(back.ms <= 5000, `/ready 200 again after ${back.ms.toFixed(0)} ms`);
       t.log(`forward: /ready 200 after ${back.ms.toFixed(0)} ms`);
     } finally {
       const probes = await liveness.stop();
-      t.true(probes.length >= 10, `${probes.length} liveness probes`);
+      t.true(probes.filter((p) => p.refused).length >= 2, `${probes.length} liveness probes, too few while refused`);
       t.deepEqual(
         probes.filter((p) => p.status !== 200).map((p) => p.status),
         [],
         '/healthz 200 on every probe',
       );
+      // Not held by the database (a refused connection fails at once, a hung one in 5 s or more).
       t.true(
-        probes.every((p) => p.ms < 1000),
+        probes.every((p) => p.ms < SLACK_MS),
         `slowest /healthz ${Math.max(...probes.map((p) => p.ms)).toFixed(0)} ms`,
       );
     }
@@ -90,7 +94,7 @@ pgTest(
 );
 
 pgTest(
-  `blackhole: every /ready 503 within HEALTH_TIMEOUT_MS + 200 ms; after healing 200 within 5 s, pool idle${PG_ONLY}`,
+  `blackhole: every /ready 503 at HEALTH_TIMEOUT_MS, not the database's timeouts; after healing 200, pool idle${PG_ONLY}`,
   async (t) => {
     const timeoutMs = 600;
     const app = await start({ HEALTH_TIMEOUT_MS: String(timeoutMs), HEALTH_CACHE_MS: '0' });
@@ -102,14 +106,14 @@ pgTest(
       const answer = await get(app.callback, path);
       answers.push(answer);
       t.is(answer.status, 503, `${path}: ${answer.text}`);
-      t.true(answer.ms <= timeoutMs + 200, `${path} answered in ${answer.ms.toFixed(0)} ms`);
+      t.true(answer.ms <= timeoutMs + SLACK_MS, `${path} answered in ${answer.ms.toFixed(0)} ms`);
       t.is(checkEntry(answer.body, 'database').status, 'fail');
     }
     // Concurrent probes share one run of the check: all answered within the bound too.
     const concurrent = await Promise.all([1, 2, 3].map(() => get(app.callback, '/ready')));
     for (const answer of concurrent) {
       t.is(answer.status, 503);
-      t.true(answer.ms <= timeoutMs + 200, `concurrent /ready answered in ${answer.ms.toFixed(0)} ms`);
+      t.true(answer.ms <= timeoutMs + SLACK_MS, `concurrent /ready answered in ${answer.ms.toFixed(0)} ms`);
     }
     const outputs = [...answers, ...concurrent].map((a) => checkEntry(a.body, 'database').output);
     t.true(outputs.includes(`timed out after ${timeoutMs} ms`), JSON.stringify(outputs));
@@ -119,9 +123,8 @@ pgTest(
     assertClean(t, [...answers, ...concurrent], app.databaseUrl);
 
     await app.proxy.setMode('forward');
-    const back = await getUntil(app.callback, '/ready', (a) => a.status === 200, 5000);
+    const back = await getUntil(app.callback, '/ready', (a) => a.status === 200, SETTLE_MS);
     t.is(back.answer.status, 200, back.answer.text);
-    t.true(back.ms <= 5000, `/ready 200 again after ${back.ms.toFixed(0)} ms`);
     t.log(`healed: /ready 200 after ${back.ms.toFixed(0)} ms`);
 
     const samples = await scrape(app.callback);
@@ -157,7 +160,7 @@ function delta(before: Record<string, number>, after: Record<string, number>): R
 }
 
 /**
- * Runs `/faults/sleep/2` (a `select pg_sleep(2)` through the container's knex),
+ * Runs `/faults/sleep/5` (a `select pg_sleep(5)` through the container's knex),
  * calls `cut` once the query holds its connection, and checks what the client
  * and the metrics got. Returns the new error types, for the test to judge.
  */
@@ -169,19 +172,22 @@ async function lostDuringRequest(
   t.is((await get(app.callback, '/faults/query')).status, 200);
   const before = await scrape(app.callback);
 
-  const pending = get(app.callback, '/faults/sleep/2');
-  t.truthy(await waitUntil(() => pool(app.db).used === 1, 2000), 'the sleep holds a connection');
+  const pending = get(app.callback, '/faults/sleep/5');
+  t.truthy(await waitUntil(() => pool(app.db).used === 1, SETTLE_MS), 'the sleep holds a connection');
   await sleep(200);
+  const cutAt = performance.now();
   await cut();
   const answer = await pending;
+  const afterCutMs = performance.now() - cutAt;
 
   t.true(answer.status >= 500 && answer.status < 600, `status ${answer.status}: ${answer.text}`);
-  t.true(answer.ms < 2000, `failed after ${answer.ms.toFixed(0)} ms, before the query would have ended`);
+  t.true(afterCutMs < 3000, `failed ${afterCutMs.toFixed(0)} ms after the cut: the query would have ended after 5 s`);
   t.is(answer.type, 'application/problem+json');
   t.deepEqual(answer.body, {
     type: 'about:blank',
-    title: 'Internal Server Error',
-    status: 500,
+    title: 'Service Unavailable',
+    status: 503,
+    detail: 'the database is unavailable; try again later',
     requestId: 'fault-test',
   });
   assertClean(t, [answer], app.databaseUrl);
@@ -197,14 +203,14 @@ async function lostDuringRequest(
   t.is(
     metricValue(after, 'http_server_requests_total', {
       http_route: '/faults/sleep/:seconds',
-      http_response_status_code: '500',
+      http_response_status_code: '503',
     }) -
       metricValue(before, 'http_server_requests_total', {
         http_route: '/faults/sleep/:seconds',
-        http_response_status_code: '500',
+        http_response_status_code: '503',
       }),
     1,
-    'counted as a 500 on its route',
+    'counted as a 503 on its route',
   );
   const failedOps = Object.entries(dbErrorTypes).filter(([type]) => type !== '');
   t.is(failedOps.length, 1, `db operations: ${JSON.stringify(dbErrorTypes)}`);
@@ -214,7 +220,7 @@ async function lostDuringRequest(
 }
 
 pgTest(
-  `lost during a request (proxy cut): a clean 500, counted by type, and the app keeps serving${PG_ONLY}`,
+  `lost during a request (proxy cut): a clean 503, counted by type, and the app keeps serving${PG_ONLY}`,
   async (t) => {
     const app = await start({ HEALTH_CACHE_MS: '0' });
     const { serviceErrorTypes } = await lostDuringRequest(t, app, () => app.proxy.setMode('refuse'));
@@ -227,14 +233,14 @@ pgTest(
     t.is((await get(app.callback, '/greetings/x')).status, 200);
     t.is((await get(app.callback, '/ready')).status, 503);
     await app.proxy.setMode('forward');
-    const back = await getUntil(app.callback, '/faults/query', (a) => a.status === 200, 5000);
+    const back = await getUntil(app.callback, '/faults/query', (a) => a.status === 200, SETTLE_MS);
     t.is(back.answer.status, 200, back.answer.text);
-    t.is((await getUntil(app.callback, '/ready', (a) => a.status === 200, 5000)).answer.status, 200);
+    t.is((await getUntil(app.callback, '/ready', (a) => a.status === 200, SETTLE_MS)).answer.status, 200);
     t.like(pool(app.db), { used: 0, pending: 0 });
   },
 );
 
-pgTest(`lost during a request (backend terminated): a clean 500, DatabaseError / 57P01${PG_ONLY}`, async (t) => {
+pgTest(`lost during a request (backend terminated): a clean 503, DatabaseError / 57P01${PG_ONLY}`, async (t) => {
   const app = await start({ HEALTH_CACHE_MS: '0' });
   const database = new URL(app.databaseUrl!).pathname.slice(1);
   const { serviceErrorTypes, dbErrorTypes } = await lostDuringRequest(t, app, async () => {
@@ -256,9 +262,9 @@ pgTest(`lost during a request (backend terminated): a clean 500, DatabaseError /
     ['57P01'],
   );
   t.is((await get(app.callback, '/healthz')).status, 200);
-  const back = await getUntil(app.callback, '/faults/query', (a) => a.status === 200, 5000);
+  const back = await getUntil(app.callback, '/faults/query', (a) => a.status === 200, SETTLE_MS);
   t.is(back.answer.status, 200, back.answer.text);
-  t.is((await getUntil(app.callback, '/ready', (a) => a.status === 200, 5000)).answer.status, 200);
+  t.is((await getUntil(app.callback, '/ready', (a) => a.status === 200, SETTLE_MS)).answer.status, 200);
 });
 
 // pg reports a connection closed under a running query as a plain

@@ -34,10 +34,18 @@ export class TcpProxy {
     return this;
   }
 
-  /** Changes the mode; existing connections are cut, as when a database fails over. */
-  async setMode(mode: ProxyMode): Promise<void> {
+  get mode(): ProxyMode {
+    return this.#mode;
+  }
+
+  /**
+   * Changes the mode; existing connections are cut, as when a database fails
+   * over, unless `cut` is false: then they stay as they were (hung, in
+   * `blackhole`), as when a network partition heals.
+   */
+  async setMode(mode: ProxyMode, { cut = true } = {}): Promise<void> {
     this.#mode = mode;
-    for (const socket of this.#sockets) socket.destroy();
+    if (cut) for (const socket of this.#sockets) socket.destroy();
     if (mode === 'refuse') {
       await this.#close();
     } else if (!this.#server) {
