@@ -43,14 +43,17 @@ test.serial('/ready answers health+json with every check and when it was taken',
   t.is(res.type, 'application/health+json');
   t.is(res.headers['cache-control'], 'no-store');
   t.is(res.headers.etag, undefined);
-  t.is(res.body.status, 'pass');
   // The built-in checks first; a service's own come after them.
   const checks = res.body.checks as Record<string, [Entry]>;
   t.deepEqual(Object.keys(checks).slice(0, 3), ['database', 'migrations', 'event-loop']);
   for (const name of ['database', 'migrations', 'event-loop']) {
-    t.is(entry(res.body, name).status, 'pass');
     t.true(Date.parse(entry(res.body, name).time) >= before - 1000);
   }
+  t.is(entry(res.body, 'database').status, 'pass');
+  t.is(entry(res.body, 'migrations').status, 'pass');
+  // The event loop of a busy machine does lag: a warning then is right (checks/event-loop tests when).
+  t.regex(entry(res.body, 'event-loop').status, /^(pass|warn)$/);
+  t.is(res.body.status, entry(res.body, 'event-loop').status, 'pass, or warn from the non-critical check alone');
   t.like(entry(res.body, 'database'), { observedUnit: 'connections' });
   t.deepEqual(Object.keys(entry(res.body, 'database').observedValue as object).sort(), [
     'free',
