@@ -30,8 +30,20 @@ export interface BenchOptions {
   deadlineSeconds: number;
 }
 
+/** `--smoke` for the smoke settings; `--rounds <n>` for fewer or more rounds than the defaults. */
 export function readOptions(argv: readonly string[]): BenchOptions {
-  const smoke = argv.includes('--smoke');
+  const options = defaults(argv.includes('--smoke'));
+  const roundsArg = argv.indexOf('--rounds');
+  if (roundsArg !== -1) {
+    const value = argv[roundsArg + 1];
+    const rounds = Number(value);
+    if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds takes a whole number ≥ 1, not "${value}"`);
+    options.rounds = rounds;
+  }
+  return options;
+}
+
+function defaults(smoke: boolean): BenchOptions {
   if (smoke) {
     return {
       smoke,
@@ -44,7 +56,7 @@ export function readOptions(argv: readonly string[]): BenchOptions {
       scrapesPerRound: 5,
       queryLoopSeconds: 1,
       queryLoopRounds: 1,
-      deadlineSeconds: 90,
+      deadlineSeconds: 150,
     };
   }
   return {
@@ -58,6 +70,6 @@ export function readOptions(argv: readonly string[]): BenchOptions {
     scrapesPerRound: 50,
     queryLoopSeconds: 1,
     queryLoopRounds: 10,
-    deadlineSeconds: 900,
+    deadlineSeconds: 1200,
   };
 }

@@ -17,6 +17,15 @@ export async function alternate<A, B>(
   return { a, b };
 }
 
+/** `alternate` for any number of sides: each round runs every side once, in order. */
+export async function rotate<T>(rounds: number, sides: readonly ((round: number) => Promise<T>)[]): Promise<T[][]> {
+  const results = sides.map((): T[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, side] of sides.entries()) results[index]!.push(await side(round));
+  }
+  return results;
+}
+
 /** The median: the middle value, or the mean of the two middle ones. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return NaN;

@@ -32,23 +32,12 @@ export interface RunningServer {
  * goes to /dev/null: the access log is still written (serialised and handed
  * to the kernel) at the default level, only nobody reads it.
  */
-export async function startService(
+export function startService(
   env: Record<string, string>,
   name = 'template service',
   { readLog = false } = {},
 ): Promise<RunningServer> {
-  const port = await freePort();
-  const spawnedAtWall = Date.now();
-  const spawnedAt = performance.now();
-  const child = start({
-    name,
-    command: process.execPath,
-    args: [SERVER_JS],
-    cwd: TEMPLATE_DIR,
-    env: { HOST: '127.0.0.1', PORT: String(port), ...env },
-    stdout: readLog ? 'pipe' : 'ignore',
-  });
-  return { child, url: `http://127.0.0.1:${port}`, spawnedAt, spawnedAtWall };
+  return spawnServer(name, [SERVER_JS], { cwd: TEMPLATE_DIR, env, stdout: readLog ? 'pipe' : 'ignore' });
 }
 
 /** Milliseconds from spawn to the first log line whose message starts with `message`, if any. */
@@ -62,10 +51,20 @@ export function logMark(server: RunningServer, message: string): number | undefi
 }
 
 /** Starts a bench server written in TypeScript (bench/servers/*.ts) through tsx. */
-export async function startBenchServer(
-  script: string,
-  env: Record<string, string>,
-  name = script,
+export function startBenchServer(script: string, env: Record<string, string>, name = script): Promise<RunningServer> {
+  return spawnServer(name, ['--import', 'tsx', path.join(ROOT, 'bench/servers', script)], { cwd: ROOT, env });
+}
+
+/** Starts a JavaScript file (a compiled bench server or peer, lib/compile.ts) on plain node, in its folder. */
+export function startScript(file: string, env: Record<string, string>, name: string): Promise<RunningServer> {
+  return spawnServer(name, [file], { cwd: path.dirname(file), env });
+}
+
+/** `node <args>` with HOST and PORT set to a free loopback port. */
+async function spawnServer(
+  name: string,
+  args: string[],
+  { cwd, env, stdout = 'ignore' }: { cwd: string; env: Record<string, string>; stdout?: 'ignore' | 'pipe' },
 ): Promise<RunningServer> {
   const port = await freePort();
   const spawnedAtWall = Date.now();
@@ -73,9 +72,10 @@ export async function startBenchServer(
   const child = start({
     name,
     command: process.execPath,
-    args: ['--import', 'tsx', path.join(ROOT, 'bench/servers', script)],
-    cwd: ROOT,
+    args,
+    cwd,
     env: { HOST: '127.0.0.1', PORT: String(port), ...env },
+    stdout,
   });
   return { child, url: `http://127.0.0.1:${port}`, spawnedAt, spawnedAtWall };
 }

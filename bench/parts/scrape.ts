@@ -26,7 +26,7 @@ interface ScrapeServer extends RunningServer {
 
 async function startScrapeServer(name: string, env: Record<string, string>): Promise<ScrapeServer> {
   const controlPort = await freePort();
-  const server = await startBenchServer('scrape.ts', { ...env, CONTROL_PORT: String(controlPort) }, name);
+  const server = await startBenchServer('template-app.ts', { ...env, CONTROL_PORT: String(controlPort) }, name);
   return { ...server, control: `http://127.0.0.1:${controlPort}` };
 }
 
@@ -128,7 +128,7 @@ async function measure({ options, log }: BenchContext, database: BenchDatabase):
       },
     ],
     method: [
-      'Two processes built from template/src with `createAppContainer` and `createApp` (`bench/servers/scrape.ts`), as server.ts builds them, on a PostgreSQL database; one adds a test-only gauge with 10,000 label values.',
+      'Two processes built from template/src with `createAppContainer` and `createApp` (`bench/servers/template-app.ts`), as server.ts builds them, on a PostgreSQL database; one adds a test-only gauge with 10,000 label values.',
       'Template size: the registry after 3 requests on each of /greetings/bench, /healthz, /ready, a 404 and /metrics, so that the HTTP and health series a running service holds are there.',
       `Time: ${options.scrapesPerRound} sequential GET /metrics per round, each on a new connection, request sent to last byte received; median per round, then median of rounds. Size: the body.`,
       'Event loop: `registry.metrics()` timed inside the process (prom-client awaits only synchronous collectors here, so the call is one unbroken run of microtasks: the event loop is blocked for all of it), ' +

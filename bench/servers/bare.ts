@@ -3,10 +3,12 @@
  *
  * - `GET /greetings/:name` answers the template's JSON, without request id,
  *   metrics, access log, error handler, body parser or validation.
+ * - `GET /healthz` answers `{"status":"ok"}`, the liveness probe.
  * - With BENCH_DATABASE_URL, `GET /db` runs one `select 1` through knex, built
  *   by the template's own createDatabase; with BENCH_INSTRUMENT=1 the
  *   template's instrumentQueries hook times it, so the pair of processes
- *   measures the hook alone.
+ *   measures the hook alone. `GET /ready` runs the same `select 1` on every
+ *   call, the readiness probe a bare app would write.
  * - With BENCH_HTTP_METRICS=1 the template's HTTP metrics middleware (the
  *   duration histogram, request counter and in-flight gauge) comes first:
  *   the instrumentation alone, without the rest of the template's stack.
@@ -28,6 +30,9 @@ if (process.env.BENCH_HTTP_METRICS === '1') app.use(createHttpMetricsMiddleware(
 router.get('/greetings/:name', (ctx) => {
   ctx.body = { message: `Hello, ${ctx.params.name}!` };
 });
+router.get('/healthz', (ctx) => {
+  ctx.body = { status: 'ok' };
+});
 
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 if (databaseUrl) {
@@ -37,6 +42,10 @@ if (databaseUrl) {
   router.get('/db', async (ctx) => {
     await db.raw('select 1');
     ctx.body = { ok: true };
+  });
+  router.get('/ready', async (ctx) => {
+    await db.raw('select 1');
+    ctx.body = { status: 'ok' };
   });
   process.once('SIGTERM', () => void db.destroy().finally(() => process.exit(0)));
 } else {
