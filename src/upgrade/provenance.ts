@@ -126,10 +126,7 @@ export function historyChange(root: string, serviceDir: string, entry: HistoryEn
   } catch (error) {
     throw new PlanError(`${(error as Error).message}; nothing was written`);
   }
-  // A provenance of 0.1.0 keeps its own fields; it gains the history an upgrade will read.
-  const legacy = !Array.isArray((JSON.parse(before) as { history?: unknown }).history);
-  const content = legacy
-    ? `${JSON.stringify({ ...(JSON.parse(before) as object), history: [...provenance.history, entry] }, null, 2)}\n`
-    : formatProvenance({ ...provenance, history: [...provenance.history, entry] });
+  // A provenance of 0.1.0 is rewritten in today's form (its date dropped): still no template commit, so upgrade asks for --from.
+  const content = formatProvenance({ ...provenance, history: [...provenance.history, entry] });
   return [{ type: 'modify', path: relative, before, content }];
 }

@@ -45,7 +45,11 @@ export class Fixture {
   /** The generator's first commit. */
   readonly first: string;
 
-  constructor(dir: string) {
+  /**
+   * `olderTemplate`, when given, replaces the copied `template/` before the
+   * first commit (for example with an older commit of this repository's).
+   */
+  constructor(dir: string, options: { olderTemplate?: (templateDir: string) => void } = {}) {
     this.generator = path.join(dir, 'generator');
     this.templateDir = path.join(this.generator, 'template');
     this.project = path.join(dir, 'project');
@@ -58,6 +62,7 @@ export class Fixture {
     }
     symlinkSync(path.join(REPO, 'node_modules'), path.join(this.generator, 'node_modules'));
     writeFileSync(path.join(this.generator, '.gitignore'), '/node_modules\n');
+    options.olderTemplate?.(this.templateDir);
     git(this.generator, 'init', '-q', '-b', 'main');
     git(this.generator, 'add', '-A');
     git(this.generator, 'commit', '-q', '-m', 'Generator as copied');
@@ -86,6 +91,14 @@ export class Fixture {
   renameTemplate(from: string, to: string): void {
     mkdirSync(path.dirname(path.join(this.templateDir, to)), { recursive: true });
     renameSync(path.join(this.templateDir, from), path.join(this.templateDir, to));
+  }
+  /** The repository's template as it is now, in place of the generator's. */
+  useCurrentTemplate(): void {
+    rmSync(this.templateDir, { recursive: true, force: true });
+    cpSync(path.join(REPO, 'template'), this.templateDir, {
+      recursive: true,
+      filter: (source) => !NOT_COPIED.has(path.basename(source)),
+    });
   }
   commitTemplate(message: string): string {
     git(this.generator, 'add', '-A');
@@ -146,6 +159,13 @@ export class Fixture {
 
   /** The real command line: plop with this generator's plopfile, standard input closed. */
   plop(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return this.plopWith({}, ...args);
+  }
+
+  plopWith(
+    env: Record<string, string>,
+    ...args: string[]
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
       const child = spawn(
         process.execPath,
@@ -157,7 +177,7 @@ export class Fixture {
           this.project,
           ...args,
         ],
-        { cwd: this.project, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+        { cwd: this.project, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } },
       );
       let stdout = '';
       let stderr = '';
