@@ -16,6 +16,7 @@ import { createDatabase } from './db/database.js';
 import { Migrator } from './db/migrator.js';
 import { HealthRegistry } from './health/registry.js';
 import { createLogger } from './logger.js';
+import { RepeatedFailures } from './logging/repeated-failures.js';
 import { registerPoolMetrics } from './metrics/db-pool-metrics.js';
 import { instrumentQueries } from './metrics/db-query-metrics.js';
 import { createErrorMetrics, type ErrorMetrics } from './metrics/error-metrics.js';
@@ -65,10 +66,12 @@ export function createAppContainer(config: Config): AppContainer {
       migrator.stop(),
     ),
     health: asFunction((cradle: Cradle) => {
+      // A dependency that is down fails every run: log it once, then once a minute with the count.
+      const failures = new RepeatedFailures(cradle.logger);
       const health = new HealthRegistry({
         timeoutMs: cradle.config.healthTimeoutMs,
         cacheMs: cradle.config.healthCacheMs,
-        onFailure: (check, err) => cradle.logger.warn({ check, err }, 'health check failed'),
+        onFailure: (check, err) => failures.log('warn', check, { check, err }, 'health check failed'),
       });
       registerHealthMetrics(cradle.metrics, health);
       registerCheckers(health, cradle);

@@ -1,13 +1,26 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
+import { boundedLogOptions } from './logging/bounds.js';
 import type { ServiceIdentity } from './service.js';
 
-/** JSON logs on stdout, one object a line, with the service named on each. */
-export function createLogger(config: Pick<Config, 'logLevel'>, service: ServiceIdentity): Logger {
-  return pino({
-    level: config.logLevel,
-    base: { service: service.name, version: service.version },
-    // Keep credentials out of the logs even when a request object is logged whole.
-    redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
-  });
+/**
+ * JSON logs, one object a line, with the service named on each: on stdout,
+ * or on `destination` (tests read the lines). Every line is bounded and error
+ * messages lose their credentials (`logging/bounds.ts`).
+ */
+export function createLogger(
+  config: Pick<Config, 'logLevel'>,
+  service: ServiceIdentity,
+  destination: DestinationStream = pino.destination(1),
+): Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      base: { service: service.name, version: service.version },
+      // Keep credentials out of the logs even when a request object is logged whole.
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
+      ...boundedLogOptions(),
+    },
+    destination,
+  );
 }

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
+import { RepeatedFailures } from '../logging/repeated-failures.js';
 import type { ErrorMetrics } from '../metrics/error-metrics.js';
 import { databaseProblem } from './database-problem.js';
 import { requestIdOf } from './request-id.js';
@@ -12,8 +13,11 @@ import { requestIdOf } from './request-id.js';
  * An error status set without a body (404, 405) gets the same shape.
  * A database error the client caused (a constraint violation) is its 409 or
  * 422 with a fixed sentence (`database-problem.ts`), never a 500.
+ * A 5xx is logged once in full per kind, then at most once a minute with its
+ * count: in an outage every request fails the same way.
  */
 export function errorHandler(logger: Logger, errors: ErrorMetrics): Middleware {
+  const failures = new RepeatedFailures(logger);
   return async function errorHandlerMiddleware(ctx, next) {
     try {
       await next();
@@ -24,7 +28,8 @@ export function errorHandler(logger: Logger, errors: ErrorMetrics): Middleware {
       const database = databaseProblem(error);
       const status = database?.status ?? statusOf(error);
       if (status >= 500) {
-        logger.error({ err: error, requestId: requestIdOf(ctx) }, 'request failed');
+        const route = ctx._matchedRoute === undefined ? 'unmatched' : String(ctx._matchedRoute);
+        failures.log('error', route, { err: error, requestId: requestIdOf(ctx) }, 'request failed');
       }
       const { expose, message, headers } = (error ?? {}) as { expose?: unknown; message?: unknown; headers?: unknown };
       // Headers an HttpError asks for, such as Allow on a 405.

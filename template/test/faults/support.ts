@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Writable } from 'node:stream';
 import Router from '@koa/router';
+import { asValue } from 'awilix';
 import type Koa from 'koa';
 import type { Knex } from 'knex';
 import request from 'supertest';
@@ -7,6 +9,7 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createAppContainer, disposeContainer, type AppContainer } from '../../src/container.js';
 import { poolOf, poolStats, type PoolStats } from '../../src/db/pool.js';
+import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, usingPostgres } from '../helpers/database.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -37,9 +40,10 @@ export interface FaultApp {
 /**
  * The service on a fresh database: on PostgreSQL through a TcpProxy, with
  * `DATABASE_URL=postgres://postgres:s3cr3t-pw@127.0.0.1:<proxy port>/<database>`;
- * on PGlite, in memory. Migrations have run when it resolves.
+ * on PGlite, in memory. Migrations have run when it resolves. Logs are off,
+ * or written at `info` to `logs` when given.
  */
-export async function createFaultApp(env: Record<string, string> = {}): Promise<FaultApp> {
+export async function createFaultApp(env: Record<string, string> = {}, logs?: Writable): Promise<FaultApp> {
   const database = await createTestDatabase();
   let proxy: TcpProxy | undefined;
   let databaseUrl: string | undefined;
@@ -56,6 +60,7 @@ export async function createFaultApp(env: Record<string, string> = {}): Promise<
   }
   const config = loadConfig({ LOG_LEVEL: 'silent', ...dbEnv, ...env });
   const container = createAppContainer(config);
+  if (logs) container.register({ logger: asValue(createLogger({ logLevel: 'info' }, container.cradle.service, logs)) });
   const app = createApp(container);
   // Koa composes its middleware when `callback()` is called: routes added now
   // come after the app's own, and reach the same error handler and metrics.
