@@ -15,6 +15,12 @@ export interface Config {
   /** Where PGlite keeps its files; `memory://` keeps them in memory. */
   readonly pgliteDataDir: string;
   readonly dbPoolMax: number;
+  /** How long opening a PostgreSQL connection may take, handshake included. */
+  readonly dbConnectTimeoutMs: number;
+  /** How long a query waits for a connection from the pool (opening one included). */
+  readonly dbAcquireTimeoutMs: number;
+  /** PostgreSQL's `statement_timeout` for the service's sessions; 0 for none. */
+  readonly dbStatementTimeoutMs: number;
   readonly migrateOnStart: boolean;
   readonly logLevel: LogLevel;
   readonly shutdownDelayMs: number;
@@ -65,6 +71,9 @@ const schema = z.object({
   ),
   PGLITE_DATA_DIR: z.string().trim().min(1, 'must not be empty').default('.data/pglite'),
   DB_POOL_MAX: integer(1, 100).default(10),
+  DB_CONNECT_TIMEOUT_MS: integer(1, 600_000).default(1000),
+  DB_ACQUIRE_TIMEOUT_MS: integer(1, 600_000).default(5000),
+  DB_STATEMENT_TIMEOUT_MS: integer(0, 3_600_000).default(10_000),
   MIGRATE_ON_START: boolean().default(true),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   SHUTDOWN_DELAY_MS: integer(0, 600_000).default(0),
@@ -94,6 +103,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: values.DATABASE_URL,
     pgliteDataDir: values.PGLITE_DATA_DIR,
     dbPoolMax: values.DB_POOL_MAX,
+    dbConnectTimeoutMs: values.DB_CONNECT_TIMEOUT_MS,
+    dbAcquireTimeoutMs: values.DB_ACQUIRE_TIMEOUT_MS,
+    dbStatementTimeoutMs: values.DB_STATEMENT_TIMEOUT_MS,
     migrateOnStart: values.MIGRATE_ON_START,
     logLevel: values.LOG_LEVEL,
     shutdownDelayMs: values.SHUTDOWN_DELAY_MS,

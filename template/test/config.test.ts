@@ -9,6 +9,9 @@ test('defaults', (t) => {
     databaseUrl: undefined,
     pgliteDataDir: '.data/pglite',
     dbPoolMax: 10,
+    dbConnectTimeoutMs: 1000,
+    dbAcquireTimeoutMs: 5000,
+    dbStatementTimeoutMs: 10_000,
     migrateOnStart: true,
     logLevel: 'info',
     shutdownDelayMs: 0,
@@ -26,6 +29,9 @@ test('valid overrides', (t) => {
     DATABASE_URL: 'postgresql://app:pw@db:5432/app',
     PGLITE_DATA_DIR: 'memory://',
     DB_POOL_MAX: '4',
+    DB_CONNECT_TIMEOUT_MS: '3000',
+    DB_ACQUIRE_TIMEOUT_MS: '2000',
+    DB_STATEMENT_TIMEOUT_MS: '0',
     MIGRATE_ON_START: 'FALSE',
     LOG_LEVEL: 'debug',
     SHUTDOWN_DELAY_MS: '5000',
@@ -42,6 +48,9 @@ test('valid overrides', (t) => {
       databaseUrl: 'postgresql://app:pw@db:5432/app',
       pgliteDataDir: 'memory://',
       dbPoolMax: 4,
+      dbConnectTimeoutMs: 3000,
+      dbAcquireTimeoutMs: 2000,
+      dbStatementTimeoutMs: 0,
       migrateOnStart: false,
       logLevel: 'debug',
       shutdownDelayMs: 5000,
@@ -78,6 +87,9 @@ test(invalid, { PORT: 'abc' }, 'PORT');
 test(invalid, { PORT: '0' }, 'PORT');
 test(invalid, { PORT: '70000' }, 'PORT');
 test(invalid, { HEALTH_TIMEOUT_MS: '-1' }, 'HEALTH_TIMEOUT_MS');
+test(invalid, { DB_CONNECT_TIMEOUT_MS: '0' }, 'DB_CONNECT_TIMEOUT_MS');
+test(invalid, { DB_ACQUIRE_TIMEOUT_MS: '1s' }, 'DB_ACQUIRE_TIMEOUT_MS');
+test(invalid, { DB_STATEMENT_TIMEOUT_MS: '-5' }, 'DB_STATEMENT_TIMEOUT_MS');
 test(invalid, { HEALTH_CACHE_MS: '1.5' }, 'HEALTH_CACHE_MS');
 test(invalid, { LOG_LEVEL: 'loud' }, 'LOG_LEVEL');
 test(invalid, { MIGRATE_ON_START: 'maybe' }, 'MIGRATE_ON_START');

@@ -34,12 +34,21 @@ export function createDatabase(config: Config, logger: Logger): Knex {
       client: 'pg',
       connection: {
         connectionString: config.databaseUrl,
-        // A server that accepts and never answers must not hold a pool slot for ever.
-        connectionTimeoutMillis: 5_000,
+        // A server that accepts and never answers must not hold a pool slot for long.
+        connectionTimeoutMillis: config.dbConnectTimeoutMs,
+        // Server side, so the connection stays usable: the statement fails with 57014.
+        ...(config.dbStatementTimeoutMs > 0 && { statement_timeout: config.dbStatementTimeoutMs }),
       },
-      // min 0: a database that is down at start is a readiness failure, not a crash.
-      pool: { min: 0, max: config.dbPoolMax, acquireTimeoutMillis: 10_000, createTimeoutMillis: 5_000 },
-      acquireConnectionTimeout: 10_000,
+      pool: {
+        // min 0: a database that is down at start is a readiness failure, not a crash.
+        min: 0,
+        max: config.dbPoolMax,
+        // The pool makes no new attempt while one is pending: an attempt left
+        // hanging by a partition delays every acquire after the network heals
+        // until it times out. Bounding it by the connect timeout bounds that.
+        createTimeoutMillis: config.dbConnectTimeoutMs,
+      },
+      acquireConnectionTimeout: config.dbAcquireTimeoutMs,
     });
   }
   // PGlite starts at once in the background and needs its directory to exist.

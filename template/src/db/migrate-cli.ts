@@ -18,7 +18,8 @@ async function main(): Promise<number> {
     return 1;
   }
   const logger = createLogger(config, readServiceIdentity());
-  const db = createDatabase(config, logger);
+  // A migration may rightly run longer than any request's statement (an index on a large table).
+  const db = createDatabase({ ...config, dbStatementTimeoutMs: 0 }, logger);
   try {
     logger.info(`migrating ${describeDatabase(config)}`);
     const applied = await new Migrator(db, logger).latest();

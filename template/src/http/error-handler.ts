@@ -12,7 +12,8 @@ import { requestIdOf } from './request-id.js';
  * `expose`); a 5xx never shows an internal message: it is logged instead.
  * An error status set without a body (404, 405) gets the same shape.
  * A database error the client caused (a constraint violation) is its 409 or
- * 422 with a fixed sentence (`database-problem.ts`), never a 500.
+ * 422, and a database unavailable or too slow a 503 with Retry-After, each
+ * with a fixed sentence (`database-problem.ts`), never a 500.
  * A 5xx is logged once in full per kind, then at most once a minute with its
  * count: in an outage every request fails the same way.
  */
@@ -35,6 +36,7 @@ export function errorHandler(logger: Logger, errors: ErrorMetrics): Middleware {
       // Headers an HttpError asks for, such as Allow on a 405.
       if (status < 500 && headers && typeof headers === 'object') ctx.set(headers as Record<string, string>);
       const exposed = status < 500 && expose === true && typeof message === 'string' ? message : undefined;
+      if (database?.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(database.retryAfterSeconds));
       problem(ctx, status, database?.detail ?? exposed);
     }
   };

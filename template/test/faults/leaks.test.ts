@@ -43,9 +43,9 @@ pgTest(`no answer shows the database URL, SQL or a stack, whatever the failure${
   // Refused: probes and a request that needs the database.
   await proxy!.setMode('refuse');
   await probes('refused');
-  t.is((await probe('refused', '/faults/query')).status, 500);
+  t.is((await probe('refused', '/faults/query')).status, 503);
 
-  // Hung: probes time out; a request waits for a connection that never comes (pg's 5 s connect timeout).
+  // Hung: probes time out; a request waits for a connection that never comes (DB_CONNECT_TIMEOUT_MS).
   await proxy!.setMode('forward');
   await getUntil(callback, '/ready', (a) => a.status === 200, 5000);
   await proxy!.setMode('blackhole');
@@ -68,7 +68,7 @@ pgTest(`no answer shows the database URL, SQL or a stack, whatever the failure${
   await waitUntil(() => pool(db).used === 1, 2000);
   await sleep(200);
   await proxy!.setMode('refuse');
-  t.is((await lost).status, 500);
+  t.is((await lost).status, 503);
   await probes('lost');
   await proxy!.setMode('forward');
 
