@@ -7,5 +7,5 @@ export default {
   concurrency: 2,
   // Inactivity: no test finished for this long. Tests that spawn services wait up to
   // START_TIMEOUT_MS (test/helpers/service-process.ts) for them on a busy machine.
-  timeout: '3m',
+  timeout: '5m',
 };
