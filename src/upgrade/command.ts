@@ -15,7 +15,7 @@ import { assertName, InvalidNameError, serviceNameProblem } from '../names.js';
 import { npmInstall } from '../plan-actions.js';
 import { applyPlan, PlanError, type PlanFs } from '../plan.js';
 import { UpgradeError } from './errors.js';
-import { repositoryOf, resolveCommit, short, subjects, uncommitted } from './git.js';
+import { isTracked, repositoryOf, resolveCommit, short, subjects, uncommitted } from './git.js';
 import { mergeTrees } from './merge-tree.js';
 import {
   fileHashes,
@@ -148,6 +148,11 @@ function refuseUncommitted(serviceAbs: string, dir: string): void {
   if (repositoryOf(serviceAbs) === undefined) {
     throw new UpgradeError(
       `${dir} is not in a git repository: commit it to one first, so the upgrade's changes can be reviewed and undone`,
+    );
+  }
+  if (!isTracked(serviceAbs)) {
+    throw new UpgradeError(
+      `${dir} is not committed to git (never added, or ignored): commit it first, so the upgrade's changes can be reviewed and undone`,
     );
   }
   const dirty = uncommitted(serviceAbs);

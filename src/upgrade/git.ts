@@ -37,6 +37,11 @@ export function uncommitted(dir: string): string[] {
     .filter((line) => line !== '');
 }
 
+/** Whether git tracks any file under `dir` (an ignored or never-added directory has none). */
+export function isTracked(dir: string): boolean {
+  return git(dir, ['ls-files', '--', '.']).length > 0;
+}
+
 /** The full name of a commit, or an UpgradeError saying it is not in the repository. */
 export function resolveCommit(dir: string, ref: string): string {
   if (!/^[\w./~^@{}-]+$/.test(ref) || ref.startsWith('-')) throw new UpgradeError(`"${ref}" is not a commit name`);

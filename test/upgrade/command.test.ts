@@ -66,7 +66,7 @@ test('your edit and the template edit far apart in one file: both present, exit 
   const readme = f.read('README.md');
   t.true(readme.startsWith('# My service\n'));
   t.true(readme.endsWith('A paragraph the template adds at the end.\n'));
-  t.false(readme.includes('<<<<<<<'));
+  t.notRegex(readme, /^<<<<<<< /m);
   t.true(run.out.some((line) => /merged +README\.md/.test(line)));
 });
 
@@ -141,7 +141,7 @@ test('a checker and a model added before, the template adding a line next to a m
   }
   t.is(index.split('plop:checkers').length, 2);
   t.is(index.split('plop:checker-imports').length, 2);
-  t.false(index.includes('<<<<<<<'));
+  t.notRegex(index, /^<<<<<<< /m);
   t.true(existsSync(f.file('src/checks/payments-api.ts')));
   t.true(existsSync(f.file('src/models/line-item.ts')));
   t.true(existsSync(f.file('migrations/20261202030405_create_line_items.ts')));

@@ -160,3 +160,16 @@ test('a commit that does not exist is refused; a bad or missing service too', as
   t.is(bad.code, 2);
   t.regex(bad.err.join('\n'), /service name "\.\.\/x" is invalid/);
 });
+
+test('a service git does not track (ignored) is refused: nothing could show or undo the upgrade', async (t) => {
+  const f = new Fixture(temp.make());
+  writeFileSync(path.join(f.project, '.gitignore'), 'services/\n');
+  f.generate();
+  f.editTemplate('src/app.ts', (text) => `${text}// theirs\n`);
+  f.commitTemplate('Template change');
+  const before = services(f);
+  const run = await f.upgrade();
+  t.is(run.code, 2);
+  t.regex(run.err.join('\n'), /services\/demo is not committed to git \(never added, or ignored\)/);
+  t.is(services(f), before);
+});
