@@ -3,7 +3,8 @@
  * machine, then one Markdown table on stdout and in docs/benchmarks.md.
  * `npm run bench:smoke` (or `-- --smoke`): every part for a second or two,
  * printed only; it fails only when something breaks, never on a number.
- * `-- --only <part>[,<part>]` runs some parts (and, like the smoke run, writes nothing).
+ * `-- --only <part>[,<part>]` runs some parts and `-- --rounds <n>` sets the rounds
+ * (and, like the smoke run, they write nothing).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { dropAll, serverVersion } from './lib/postgres.js';
 import { describeMachine, renderReport, writeReport, type Section } from './lib/report.js';
 import { buildTemplate, ROOT } from './lib/template.js';
 import { fullStack } from './parts/full-stack.js';
+import { installPeers, peers } from './parts/peers.js';
 import { probeStorm } from './parts/probe-storm.js';
 import { queryHook } from './parts/query-hook.js';
 import { scrape } from './parts/scrape.js';
@@ -25,6 +27,15 @@ const PARTS: Record<string, (context: BenchContext) => Promise<Section>> = {
   scrape,
   'query-hook': queryHook,
   startup,
+  peers,
+};
+
+/**
+ * Set-up a part needs once, run before the deadline starts (it has its own
+ * time bound): the peers' dependencies, installed by the bench, not by `npm ci`.
+ */
+const PREPARE: Record<string, (log: (message: string) => void) => Promise<void>> = {
+  peers: installPeers,
 };
 
 const REPORT_FILE = path.join(ROOT, 'docs/benchmarks.md');
@@ -41,6 +52,9 @@ async function main(): Promise<void> {
   const log = (message: string) =>
     process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
 
+  const parts = Object.entries(PARTS).filter(([name]) => !only || only.includes(name));
+  for (const [name] of parts) await PREPARE[name]?.(log);
+
   // Bounded in time whatever happens: past the deadline everything stops and the run fails.
   const deadline = setTimeout(() => {
     log(`deadline of ${options.deadlineSeconds} s passed: stopping`);
@@ -51,12 +65,18 @@ async function main(): Promise<void> {
   log('building the template (npm run build -w template)');
   await buildTemplate();
   const context: BenchContext = { options, log };
-  const parts = Object.entries(PARTS).filter(([name]) => !only || only.includes(name));
   let sections: Section[] = [];
   if (options.smoke) {
     // The smoke run asserts no number, so its parts may share the machine: all at once, to finish sooner.
-    log(`parts ${parts.map(([name]) => name).join(', ')}, all at once`);
-    sections = await Promise.all(parts.map(([, part]) => part(context)));
+    // Except the peers' five servers, after the rest: every load runs in this one process, and
+    // theirs on top of the others' can starve a one-second storm of every answer.
+    const together = parts.filter(([name]) => name !== 'peers');
+    if (together.length > 0) log(`parts ${together.map(([name]) => name).join(', ')}, all at once`);
+    sections = await Promise.all(together.map(([, part]) => part(context)));
+    for (const [name, part] of parts.filter(([name]) => name === 'peers')) {
+      log(`part ${name}`);
+      sections.push(await part(context));
+    }
   } else {
     for (const [name, part] of parts) {
       log(`part ${name}`);
@@ -75,7 +95,7 @@ async function main(): Promise<void> {
   };
   const markdown = await renderReport(report, REPORT_FILE);
   process.stdout.write(markdown);
-  if (!options.smoke && !only) {
+  if (!options.smoke && !only && !process.argv.includes('--rounds')) {
     await writeReport(REPORT_FILE, markdown);
     log(`written to ${path.relative(process.cwd(), REPORT_FILE)}`);
   }
