@@ -11,8 +11,9 @@ import { runLoad, type Outcome } from './load.js';
  * failures allowed are connections refused or reset once it stopped accepting.
  */
 
-const DELAY_MS = 1000;
-const TIMEOUT_MS = 8000;
+/** Long enough for a busy machine to probe /ready and /healthz during it. */
+const DELAY_MS = 4000;
+const TIMEOUT_MS = 20_000;
 const CLIENTS = 5;
 /** Failures a client may see once the server no longer accepts: refused, or an idle keep-alive socket closed. */
 const AFTER_CLOSE_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
@@ -53,7 +54,10 @@ test('SIGTERM under load: /ready 503 at once, no accepted request lost, exit 0 i
   // Bounded: a process that never exits ends the load and fails the test, rather than hang it.
   const exit = Promise.race([
     exited.then((code) => ({ code, at: Date.now() })),
-    sleep(30_000, undefined, { ref: false }).then(() => ({ code: 'still running' as const, at: Date.now() })),
+    sleep(TIMEOUT_MS + 30_000, undefined, { ref: false }).then(() => ({
+      code: 'still running' as const,
+      at: Date.now(),
+    })),
   ]);
   // The clients stop a little after the exit, so that they meet the closed port too.
   const load = runLoad({
@@ -67,17 +71,18 @@ test('SIGTERM under load: /ready 503 at once, no accepted request lost, exit 0 i
 
   const signalled = Date.now();
   service.child.kill('SIGTERM');
-  const readyFailedIn = await waitFor(async () => (await status(`${url}/ready`)) === 503, 500, '/ready 503');
-  t.true(readyFailedIn < 500, `/ready 503 after ${readyFailedIn} ms`);
+  // At once: well within the delay, during which /ready would otherwise still pass.
+  const readyFailedIn = await waitFor(async () => (await status(`${url}/ready`)) === 503, 3000, '/ready 503');
+  t.true(readyFailedIn < 3000, `/ready 503 after ${readyFailedIn} ms`);
 
   // Liveness during the delay, and a second SIGTERM in the middle of it.
   const liveness: number[] = [];
-  while (Date.now() - signalled < DELAY_MS - 150) {
+  while (Date.now() - signalled < DELAY_MS - 1000) {
     liveness.push(await status(`${url}/healthz`));
     if (liveness.length === 3) service.child.kill('SIGTERM');
     await sleep(50);
   }
-  t.true(liveness.length >= 5, `${liveness.length} liveness probes during the delay`);
+  t.true(liveness.length >= 3, `${liveness.length} liveness probes during the delay`);
   t.deepEqual(
     liveness.filter((code) => code !== 200),
     [],
