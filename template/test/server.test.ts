@@ -3,7 +3,14 @@ import test from 'ava';
 import { SLACK_MS } from './helpers/bounds.js';
 import { createTestDatabase } from './helpers/database.js';
 import { promtoolCheckMetrics } from './helpers/promtool.js';
-import { START_TIMEOUT_MS, startService, status, waitFor, type ServiceProcess } from './helpers/service-process.js';
+import {
+  freePort,
+  START_TIMEOUT_MS,
+  startService,
+  status,
+  waitFor,
+  type ServiceProcess,
+} from './helpers/service-process.js';
 
 /**
  * The process as Kubernetes runs it: started with only environment variables,
@@ -71,7 +78,7 @@ test('a database refusing connections: /healthz 200, /ready 503 at once, not hel
 
 test('serves /metrics on METRICS_PORT as well, clean under promtool', async (t) => {
   const database = await createTestDatabase();
-  const metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
+  const metricsPort = await freePort();
   const service = await start({ ...database.env, METRICS_PORT: String(metricsPort), LOG_LEVEL: 'silent' });
   try {
     await waitFor(async () => (await status(`${service.url}/ready`)) === 200, START_TIMEOUT_MS, 'readiness');
