@@ -5,6 +5,8 @@ import knex, { type Knex } from 'knex';
 import type ClientPGLite from 'knex-pglite';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { RepeatedFailures } from '../logging/repeated-failures.js';
+import { safeText } from '../safe-text.js';
 
 // knex builds its client synchronously, so PGlite's dialect is loaded with a
 // synchronous require, and only when it is used: a service on PostgreSQL
@@ -17,13 +19,19 @@ const require = createRequire(import.meta.url);
  * With pg, building it opens no connection: the pool connects on first use.
  */
 export function createDatabase(config: Config, logger: Logger): Knex {
+  // In an outage knex warns on every failed acquire: each kind once, then once a minute with the count.
+  const failures = new RepeatedFailures(logger);
+  const knexLog = (level: 'warn' | 'error', msg: string) => (message: unknown) => {
+    const line = safeText(String(message).split('\n')[0] ?? '', 1024);
+    failures.log(level, line, { knex: line }, msg);
+  };
   const common = {
     // Errors carry the SQL but not its bound values, which may be personal data.
     compileSqlOnError: false,
     // knex writes its warnings (a failed acquire, with a stack) to the console otherwise.
     log: {
-      warn: (message: unknown) => logger.warn({ knex: String(message).split('\n')[0] }, 'knex warning'),
-      error: (message: unknown) => logger.error({ knex: String(message).split('\n')[0] }, 'knex error'),
+      warn: knexLog('warn', 'knex warning'),
+      error: knexLog('error', 'knex error'),
       deprecate: (method: unknown, alternative: unknown) => logger.warn({ method, alternative }, 'knex deprecation'),
       debug: (message: unknown) => logger.debug({ knex: message }, 'knex debug'),
     },

@@ -43,13 +43,13 @@ export class RepeatedFailures {
   }
 
   /**
-   * Logs `err` at `level` with `fields`, unless a failure of the same kind
-   * (`scope`, plus the error's class, code and message) was logged less than
-   * an interval ago.
+   * Logs `fields` at `level`, unless a failure of the same kind (`scope`, plus
+   * the class, code and message of `fields.err`) was logged less than an
+   * interval ago.
    */
-  log(level: 'warn' | 'error', scope: string, fields: Record<string, unknown> & { err: unknown }, msg: string): void {
+  log(level: 'warn' | 'error', scope: string, fields: Record<string, unknown>, msg: string): void {
     const now = this.#now();
-    const key = this.#kindOf(`${scope} ${describeKind(fields.err)}`, now);
+    const key = this.#kindOf(`${scope.slice(0, 200)} ${describeKind(fields.err)}`, now);
     const kind = this.#kinds.get(key);
     if (kind && now - kind.loggedAt < this.#intervalMs) {
       kind.left++;
@@ -60,10 +60,8 @@ export class RepeatedFailures {
       this.#logger[level](fields, msg);
     } else {
       const repeated = kind.left + 1;
-      this.#logger[level](
-        { ...fields, err: brief(fields.err), repeated },
-        `${msg} (${repeated} times since the last line)`,
-      );
+      const err = fields.err === undefined ? {} : { err: brief(fields.err) };
+      this.#logger[level]({ ...fields, ...err, repeated }, `${msg} (${repeated} times since the last line)`);
     }
   }
 
@@ -79,7 +77,7 @@ export class RepeatedFailures {
 
 /** What makes two failures the same kind: class, code and the start of the message. */
 function describeKind(err: unknown): string {
-  if (!(err instanceof Error)) return typeof err;
+  if (!(err instanceof Error)) return err === undefined ? '' : typeof err;
   const { code } = err as { code?: unknown };
   return `${err.name}:${typeof code === 'string' || typeof code === 'number' ? code : ''}:${err.message.slice(0, 120)}`;
 }

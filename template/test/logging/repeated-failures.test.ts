@@ -79,3 +79,22 @@ test('past maxKinds, new kinds share one, so memory and lines stay bounded', (t)
     failures.log('error', 'r', { err: new Error(`row ${i} is missing`) }, 'request failed');
   t.is(lines().length, 11);
 });
+
+test('a failure without an error (a library’s warning line) is counted by its scope', (t) => {
+  const { failures, lines, advance } = setup();
+  for (let i = 0; i < 100; i++) {
+    failures.log('warn', 'Connection Error: connect ECONNREFUSED', { knex: 'Connection Error' }, 'knex warning');
+    advance(1000);
+  }
+  failures.log('warn', 'something else', { knex: 'something else' }, 'knex warning');
+  const logged = lines();
+  t.deepEqual(
+    logged.map(({ msg, repeated }) => [msg, repeated]),
+    [
+      ['knex warning', undefined],
+      ['knex warning (60 times since the last line)', 60],
+      ['knex warning', undefined],
+    ],
+  );
+  t.false('err' in (logged[1] ?? {}));
+});
