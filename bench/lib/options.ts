@@ -56,7 +56,7 @@ function defaults(smoke: boolean): BenchOptions {
       scrapesPerRound: 5,
       queryLoopSeconds: 1,
       queryLoopRounds: 1,
-      deadlineSeconds: 150,
+      deadlineSeconds: 180,
     };
   }
   return {
