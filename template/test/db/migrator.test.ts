@@ -11,6 +11,7 @@ import { DirectoryMigrationSource } from '../../src/db/migration-source.js';
 import { Migrator } from '../../src/db/migrator.js';
 import { HealthCheckError } from '../../src/health/check-error.js';
 import { HealthRegistry } from '../../src/health/registry.js';
+import { SETTLE_MS, SLACK_MS } from '../helpers/bounds.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const logger = pino({ level: 'silent' });
@@ -168,14 +169,14 @@ test.serial('the migrator fails readiness until its migrations have run, then pa
   t.is(before.status, 'fail');
   t.is(before.checks.migrations?.output, 'migrations pending');
 
-  await within(migrator.start(), 10_000, 'start()');
+  await within(migrator.start(), SETTLE_MS, 'start()');
   t.true(migrator.done);
   t.is(await checkOutput(migrator), undefined);
   const after = await registry.report();
   t.is(after.status, 'pass', JSON.stringify(after));
   t.true(await db.schema.hasTable('knex_migrations'), 'the service’s own migrations table exists');
   t.deepEqual(await migrator.latest(), [], 'latest() after start() applies nothing');
-  await within(migrator.stop(), 1000, 'stop() after success');
+  await within(migrator.stop(), SLACK_MS, 'stop() after success');
 });
 
 // The registry caches a result for HEALTH_CACHE_MS: a 'pending' cached just
@@ -185,7 +186,7 @@ test.serial('the migrations result is cached 100 ms only: readiness passes soon 
   const registry = new HealthRegistry({ timeoutMs: 5000, cacheMs: 60_000 });
   registry.register(migrator.checker());
   t.is((await registry.report()).status, 'fail');
-  await within(migrator.start(), 10_000, 'start()');
+  await within(migrator.start(), SETTLE_MS, 'start()');
   await sleep(120);
   const report = await registry.report();
   t.is(report.status, 'pass', JSON.stringify(report));
@@ -211,7 +212,7 @@ test('against a refusing database the migrator retries, says so, and stops promp
   // Fails, then keeps retrying with a growing delay. The delays are read from
   // the log; the deadline only bounds the wait on a busy machine, where the
   // first attempt also loads the migration files through tsx.
-  const deadline = performance.now() + 20_000;
+  const deadline = performance.now() + SETTLE_MS;
   while (lines.length < 3 && performance.now() < deadline) await sleep(20);
   t.true(lines.length >= 3, `expected 3 failed attempts, saw ${lines.length}`);
   t.deepEqual(
@@ -226,16 +227,14 @@ test('against a refusing database the migrator retries, says so, and stops promp
   t.false(migrator.done);
   t.false(settled, 'start() waits while the migrations keep failing');
 
-  // Now sleeping up to 400 ms before attempt 4: stop() must not wait for it.
-  const started = performance.now();
-  await within(migrator.stop(), 2000, 'stop()');
-  const ms = performance.now() - started;
-  t.true(ms < 1000, `stop() took ${ms.toFixed(0)} ms`);
-  await within(run, 1000, 'start() after stop()');
+  // Now sleeping up to 400 ms before attempt 4 (the next test covers a long sleep).
+  await within(migrator.stop(), SLACK_MS, 'stop()');
+  await within(run, SLACK_MS, 'start() after stop()');
   t.true(settled);
   t.false(migrator.done);
   const attempts = lines.length;
-  await sleep(300);
+  // Longer than the next retry's delay (400 ms) would have been.
+  await sleep(1000);
   t.is(lines.length, attempts, 'no attempt after stop()');
   t.is(await checkOutput(migrator), 'migrations failed, retrying', 'readiness stays failed');
 });
@@ -244,10 +243,10 @@ test('stop() right after start() on a refusing database resolves at once, and so
   const migrator = track(new Migrator(refusingDatabase(), logger, { initialDelayMs: 5000 }));
   const run = migrator.start();
   const started = performance.now();
-  await within(migrator.stop(), 2000, 'stop()');
-  await within(run, 1000, 'start()');
+  await within(migrator.stop(), SLACK_MS, 'stop()');
+  await within(run, SLACK_MS, 'start()');
   const ms = performance.now() - started;
-  t.true(ms < 1000, `stop() took ${ms.toFixed(0)} ms though the next retry was 5 s away`);
+  t.true(ms < SLACK_MS, `stop() took ${ms.toFixed(0)} ms though the next retry was 5 s away`);
   t.false(migrator.done);
 });
 
@@ -299,7 +298,7 @@ test.serial('replicas migrating a fresh database at once all get there, with one
     opened.push(instance);
     return track(new Migrator(instance, logger, { directory: tmpDir, initialDelayMs: 50, maxDelayMs: 200 }));
   });
-  await within(Promise.all(replicas.map((replica) => replica.start())), 20_000, 'every replica migrated');
+  await within(Promise.all(replicas.map((replica) => replica.start())), 2 * SETTLE_MS, 'every replica migrated');
   t.true(replicas.every((replica) => replica.done));
   const check = opened.at(-1)!;
   t.is((await check('knex_migrations_lock').count<{ count: string }[]>('* as count'))[0]?.count, '1');
