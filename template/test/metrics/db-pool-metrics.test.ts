@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { createDatabase } from '../../src/db/database.js';
 import { poolOf, type ConnectionPool } from '../../src/db/pool.js';
 import { registerPoolMetrics } from '../../src/metrics/db-pool-metrics.js';
+import { SETTLE_MS } from '../helpers/bounds.js';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/database.js';
 
 /** DB_POOL_MAX's default on PostgreSQL; PGlite has a single connection. */
@@ -115,13 +116,13 @@ test.serial('a query waiting for a connection is a pending request', async (t) =
   // A thenable: `then` runs the query, which queues for a connection.
   const waitingResult = db.raw('select 1 as waited').then((result: unknown) => result);
   t.true(
-    await waitFor(async () => (await scrape()).pending === 1, 1000),
+    await waitFor(async () => (await scrape()).pending === 1, SETTLE_MS),
     `pending never reached 1: ${JSON.stringify(await scrape())}`,
   );
 
   release();
   await waitingResult;
-  t.true(await waitFor(async () => (await scrape()).pending === 0, 1000), 'the waiting query got its connection');
+  t.true(await waitFor(async () => (await scrape()).pending === 0, SETTLE_MS), 'the waiting query got its connection');
   t.is((await scrape()).used, 0);
 });
 
