@@ -305,8 +305,10 @@ function measures({ options }: BenchContext): Measure[] {
       benchmark: `Peers: \`GET /ready\` (readiness, database check), storm of ${options.stormConnections} connections × ${options.stormSeconds} s`,
       measure: 'requests served (2xx); database checks/s',
       value: (result) => medianOf(result.rounds, (r) => r.storm.result.ok),
-      show: (value, result) =>
-        `${int(value)}; ${checksPerSecond(result).toFixed(checksPerSecond(result) < 10 ? 2 : 0)} checks/s`,
+      show: (value, result) => {
+        const checks = checksPerSecond(result);
+        return `${int(value)}; ${checks < 10 ? checks.toFixed(2) : int(checks)} checks/s`;
+      },
       higherIsBetter: true,
       target: {
         text: `— / ≥ 1.00, ≤ 1 check per ${HEALTH_CACHE_MS} ms`,
