@@ -1,21 +1,32 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 import pg from 'pg';
+import { Fixture, git } from './upgrade/helpers/fixture.js';
 
 /**
- * End to end, as a platform team would: generate a service with the real
- * plop command and standard input closed, install it, type-check, lint and
- * test it on the local PostgreSQL, start it and probe it; then extend it with
- * a checker and a model and test it again.
+ * End to end, as a platform team would, on one generated and installed
+ * service: in a git repository holding a copy of this generator whose first
+ * commit has an older template, generate a service with the real plop command
+ * and standard input closed, edit it, extend it with a checker and a model,
+ * commit; then the generator gets today's template, and `plop upgrade`
+ * merges it in and installs. The result must type-check, lint, pass its tests
+ * on the local PostgreSQL, start, answer its probes and a clean /metrics, and
+ * `upgrade --check` must find it current.
  */
 
-const test = anyTest as TestFn<{ root: string; service: string }>;
+const test = anyTest as TestFn<{ fixture: Fixture; root: string; service: string }>;
 const REPO = path.resolve(import.meta.dirname, '..');
-const PLOP = path.join(REPO, 'node_modules/plop/bin/plop.js');
+/**
+ * The older template: this repository's `template/` before the kubernetes-models
+ * bump, so the upgrade brings a dependency change (and an install) and a month
+ * of template work. CI clones with full history; in a shallow clone the older
+ * template is today's with that dependency held back, which says so in the log.
+ */
+const OLDER_TEMPLATE_COMMIT = 'e31437f';
 const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /**
  * A database of this run's own: the service migrates it (the model adds a
@@ -51,7 +62,6 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
   });
 }
 
-const plop = (root: string, ...args: string[]) => run(process.execPath, [PLOP, '--dest', root, ...args], REPO);
 const npm = (service: string, script: string, env: Record<string, string> = {}) =>
   run('npm', ['run', script], service, { DATABASE_URL, ...env });
 
@@ -122,11 +132,32 @@ async function startAndProbe(t: ExecutionContext<unknown>, service: string): Pro
   }
 }
 
+/** Puts `template/` of OLDER_TEMPLATE_COMMIT in place, or today's with an older dependency when that commit is missing. */
+function olderTemplate(t: ExecutionContext<unknown>, templateDir: string): void {
+  const archive = spawnSync('git', ['-C', REPO, 'archive', '--format=tar', OLDER_TEMPLATE_COMMIT, 'template'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (archive.status === 0) {
+    rmSync(templateDir, { recursive: true, force: true });
+    const untar = spawnSync('tar', ['-x', '-C', path.dirname(templateDir)], { input: archive.stdout });
+    if (untar.status !== 0) throw new Error(`tar failed: ${untar.stderr.toString()}`);
+    return;
+  }
+  t.log(
+    `commit ${OLDER_TEMPLATE_COMMIT} is not in this clone (shallow?): the older template is today's with kubernetes-models held back`,
+  );
+  const pkgFile = path.join(templateDir, 'package.json');
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { devDependencies: Record<string, string> };
+  pkg.devDependencies['kubernetes-models'] = '^4.4.0';
+  writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
+}
+
 test.before(async (t) => {
   await onServer(`create database ${DATABASE_NAME}`);
-  // The test owns this directory; nothing in the repository is touched.
+  // The test owns these directories; nothing in the repository is touched.
   t.context.root = mkdtempSync(path.join(tmpdir(), 'generated-'));
-  t.context.service = path.join(t.context.root, 'services/demo');
+  t.context.fixture = new Fixture(t.context.root, { olderTemplate: (dir) => olderTemplate(t, dir) });
+  t.context.service = path.join(t.context.fixture.project, 'services/demo');
 });
 
 test.after.always(async (t) => {
@@ -134,40 +165,73 @@ test.after.always(async (t) => {
   await onServer(`drop database if exists ${DATABASE_NAME} with (force)`);
 });
 
-test.serial('plop service demo writes and installs a service, with standard input closed', async (t) => {
-  const result = await plop(t.context.root, 'service', 'demo');
-  t.is(result.code, 0, result.output);
-  t.regex(result.output, /dependencies installed in demo/);
-  t.true(existsSync(path.join(t.context.service, 'node_modules/koa')));
-});
+const plop = async (f: Fixture, ...args: string[]): Promise<Run> => {
+  const result = await f.plop(...args);
+  return { code: result.code, output: `${result.stdout}${result.stderr}` };
+};
 
-test.serial('the service type-checks, lints and passes its tests on PostgreSQL', async (t) => {
-  for (const script of ['typecheck', 'lint', 'test']) {
-    const result = await npm(t.context.service, script);
-    t.is(result.code, 0, `npm run ${script}:\n${result.output}`);
-  }
-});
-
-test.serial('the built service answers its probes and a clean /metrics', async (t) => {
-  const build = await npm(t.context.service, 'build');
-  t.is(build.code, 0, build.output);
-  const ready = await startAndProbe(t, t.context.service);
-  t.regex(ready, /"database"/);
-});
-
-test.serial('checker and model extend it, and it still passes its tests', async (t) => {
-  const checker = await plop(t.context.root, 'checker', 'demo', 'payments-api');
+test.serial('from the older template: plop service demo, your edits, a checker and a model, committed', async (t) => {
+  const f = t.context.fixture;
+  const service = await plop(f, 'service', 'demo', '--skip-install');
+  t.is(service.code, 0, service.output);
+  f.edit('README.md', (text) => text.replace(/^# demo\n/, '# demo\n\nOwned by the demo team.\n'));
+  f.edit('package.json', (text) => {
+    const pkg = JSON.parse(text) as { scripts: Record<string, string> };
+    pkg.scripts.owner = 'echo demo-team';
+    return `${JSON.stringify(pkg, null, 2)}\n`;
+  });
+  f.write('src/owner.ts', "/** Who runs this service. */\nexport const OWNER = 'demo-team';\n");
+  const checker = await plop(f, 'checker', 'demo', 'payments-api');
   t.is(checker.code, 0, checker.output);
-  const model = await plop(t.context.root, 'model', 'demo', 'Order');
+  const model = await plop(f, 'model', 'demo', 'Order');
   t.is(model.code, 0, model.output);
+  f.commitProject('demo from the older template, with our edits');
+  t.false(existsSync(path.join(t.context.service, 'node_modules')));
+});
 
-  for (const script of ['typecheck', 'lint', 'test', 'build']) {
+test.serial("plop upgrade demo merges today's template into it and installs", async (t) => {
+  const f = t.context.fixture;
+  f.useCurrentTemplate();
+  f.commitTemplate("Today's template");
+  const started = Date.now();
+  const upgrade = await plop(f, 'upgrade', 'demo');
+  t.log(`upgrade with npm install: ${Math.round((Date.now() - started) / 1000)} s`);
+  t.is(upgrade.code, 0, upgrade.output);
+  t.regex(upgrade.output, /npm install: ran, dependencies changed\./);
+  t.notRegex(upgrade.output, /Conflicts in/);
+  t.true(existsSync(path.join(t.context.service, 'node_modules/koa')));
+  t.regex(f.read('README.md'), /^# demo\n\nOwned by the demo team\.\n/);
+  t.is((JSON.parse(f.read('package.json')) as { scripts: Record<string, string> }).scripts.owner, 'echo demo-team');
+  t.true(f.read('src/checks/index.ts').includes('health.register(createPaymentsApiChecker());'));
+  t.true(existsSync(path.join(t.context.service, 'src/models/order.ts')));
+  for (const file of ['src/app.ts', 'src/config.ts', 'test/server.test.ts']) {
+    t.is(f.read(file), readFileSync(path.join(f.templateDir, file), 'utf8').replaceAll('template-service', 'demo'));
+  }
+  f.commitProject('Upgrade demo');
+  t.is(git(f.project, 'status', '--porcelain'), '');
+});
+
+test.serial('the upgraded service type-checks, lints and passes its tests on PostgreSQL', async (t) => {
+  for (const script of ['typecheck', 'lint', 'test']) {
     const result = await npm(t.context.service, script);
     t.is(result.code, 0, `npm run ${script}:\n${result.output}`);
   }
   const pglite = await run('npm', ['test', '--', 'test/models'], t.context.service, { DATABASE_URL: '' });
   t.is(pglite.code, 0, `the model's test on PGlite:\n${pglite.output}`);
+});
 
+test.serial('the built service answers its probes, with its checker, and a clean /metrics', async (t) => {
+  const build = await npm(t.context.service, 'build');
+  t.is(build.code, 0, build.output);
   const ready = await startAndProbe(t, t.context.service);
+  t.regex(ready, /"database"/);
   t.regex(ready, /"payments-api"/);
+});
+
+test.serial('upgrade --check finds it current, and writes nothing', async (t) => {
+  const f = t.context.fixture;
+  const check = await plop(f, 'upgrade', 'demo', '--check');
+  t.is(check.code, 0, check.output);
+  t.regex(check.output, /services\/demo is current with template [0-9a-f]{7}\./);
+  t.is(git(f.project, 'status', '--porcelain'), '');
 });

@@ -9,6 +9,7 @@
  * --check, the service is behind or holds conflict markers); 2 refused or
  * failed, with nothing written.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { existingService } from '../existing-service.js';
 import { assertName, InvalidNameError, serviceNameProblem } from '../names.js';
@@ -25,7 +26,6 @@ import {
   templateOrigin,
   type Provenance,
 } from './provenance.js';
-import { readFileSync } from 'node:fs';
 import { readServiceTree, renderService } from './render.js';
 import { countsLine, needsAttention, statusLines, summary } from './summary.js';
 import type { FileOutcome, Tree } from './types.js';
