@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
+import pg from 'pg';
 import request from 'supertest';
+import { SETTLE_MS } from '../helpers/bounds.js';
 import { usingPostgres } from '../helpers/database.js';
 import {
   createFaultApp,
@@ -47,7 +49,7 @@ pgTest(`no answer shows the database URL, SQL or a stack, whatever the failure${
 
   // Hung: probes time out; a request waits for a connection that never comes (DB_CONNECT_TIMEOUT_MS).
   await proxy!.setMode('forward');
-  await getUntil(callback, '/ready', (a) => a.status === 200, 5000);
+  await getUntil(callback, '/ready', (a) => a.status === 200, SETTLE_MS);
   await proxy!.setMode('blackhole');
   const hungRequest = probe('blackhole', '/faults/query');
   for (let i = 0; i < 3; i++) await probes('blackhole');
@@ -56,16 +58,23 @@ pgTest(`no answer shows the database URL, SQL or a stack, whatever the failure${
 
   // Saturated: two long queries hold the pool.
   await proxy!.setMode('forward');
-  await getUntil(callback, '/ready', (a) => a.status === 200, 5000);
-  const sleeping = Promise.all([1, 2].map(() => db.raw('select pg_sleep(1.5)')));
-  await waitUntil(() => pool(db).used === 2, 2000);
+  await getUntil(callback, '/ready', (a) => a.status === 200, SETTLE_MS);
+  // Until the test lets them go: each waits for an advisory lock the test holds.
+  const locker = new pg.Client({ connectionString: app.databaseUrl });
+  await locker.connect();
+  t.teardown(() => locker.end().catch(() => {}));
+  await locker.query('select pg_advisory_lock(4711)');
+  const waiting = Promise.all([1, 2].map(() => db.raw('select pg_advisory_xact_lock(4711)')));
+  await waitUntil(() => pool(db).used === 2, SETTLE_MS);
   await probes('saturated');
-  await sleeping;
+  await locker.end();
+  await waiting;
 
   // Lost during a request: the proxy cuts the connection under a query.
-  await getUntil(callback, '/ready', (a) => a.status === 200, 5000);
-  const lost = probe('lost', '/faults/sleep/2');
-  await waitUntil(() => pool(db).used === 1, 2000);
+  await getUntil(callback, '/ready', (a) => a.status === 200, SETTLE_MS);
+  // A query longer than a busy machine may need to see it hold its connection.
+  const lost = probe('lost', '/faults/sleep/5');
+  await waitUntil(() => pool(db).used === 1, SETTLE_MS);
   await sleep(200);
   await proxy!.setMode('refuse');
   t.is((await lost).status, 503);
