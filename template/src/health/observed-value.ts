@@ -32,8 +32,7 @@ export function jsonSafeObservedValue(value: unknown): { value: unknown } | { no
 }
 
 function toJson(value: unknown, ancestors: object[], budget: { nodes: number }): unknown {
-  if (--budget.nodes < 0)
-    throw new NotShowable(`observedValue dropped: over ${OBSERVED_VALUE_MAX_LENGTH} characters as JSON`);
+  if (--budget.nodes < 0) throw new NotShowable(`observedValue dropped: over ${MAX_NODES} values`);
   switch (typeof value) {
     case 'string':
       return safeText(value, STRING_MAX_LENGTH);
