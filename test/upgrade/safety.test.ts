@@ -173,3 +173,19 @@ test('a service git does not track (ignored) is refused: nothing could show or u
   t.regex(run.err.join('\n'), /services\/demo is not committed to git \(never added, or ignored\)/);
   t.is(services(f), before);
 });
+
+test('a template with uncommitted changes: the upgrade warns and records no commit, so the next one needs --from', async (t) => {
+  const f = new Fixture(temp.make());
+  f.generate();
+  f.editTemplate('src/app.ts', (text) => `${text}// not committed in the generator\n`);
+  const run = await f.upgrade();
+  t.is(run.code, 0, run.err.join('\n'));
+  t.true(run.out.some((line) => line.startsWith('Warning: template/ has uncommitted changes')));
+  t.true(run.out.some((line) => line.startsWith('Upgraded services/demo from ') && line.endsWith(' to working tree.')));
+  const provenance = JSON.parse(f.read('.generator.json')) as { template: object };
+  t.deepEqual(provenance.template, {});
+  f.commitProject('Upgraded from a dirty template');
+  const next = await f.upgrade();
+  t.is(next.code, 2);
+  t.regex(next.err.join('\n'), /records no template commit/);
+});
