@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { tempDirs, treeHash, treeSnapshot } from '../helpers/tree.js';
@@ -97,6 +97,10 @@ test('the same lines edited on both sides: markers, every other file updated, ex
   const check = await f.upgrade({ check: true });
   t.is(check.code, 1);
   t.regex(check.out.join('\n'), /unresolved conflict markers \(<<<<<<< yours\) in: src\/checks\/event-loop\.ts/);
+  t.is(services(f), before);
+  const second = await f.upgrade();
+  t.is(second.code, 0, second.err.join('\n'));
+  t.regex(second.out.join('\n'), /nothing written/);
   t.is(services(f), before);
 });
 
@@ -197,4 +201,23 @@ test("a file the template renamed that you edited: moved, with your edit and the
   t.true(moved.startsWith('// mine, at the top\n'));
   t.true(moved.endsWith("// the template's, at the end\n"));
   t.true(run.out.some((line) => line.includes('src/logging/logger.ts') && line.includes('moved from src/logger.ts')));
+});
+
+test('a binary file changed on both sides: yours kept, reported', async (t) => {
+  const f = fixture();
+  f.writeTemplate('assets/logo.bin', '');
+  writeFileSync(path.join(f.templateDir, 'assets/logo.bin'), Buffer.from([0, 1, 2, 3]));
+  f.commitTemplate('A binary asset');
+  f.generate();
+  writeFileSync(f.file('assets/logo.bin'), Buffer.from([0, 9, 9]));
+  f.commitProject('My logo');
+  writeFileSync(path.join(f.templateDir, 'assets/logo.bin'), Buffer.from([0, 7, 7, 7]));
+  f.commitTemplate('A new logo');
+  const run = await f.upgrade();
+  t.deepEqual(readFileSync(f.file('assets/logo.bin')), Buffer.from([0, 9, 9]));
+  t.is(run.code, 0, run.err.join('\n'));
+  t.true(
+    run.out.some((line) => /kept-modified +assets\/logo\.bin \(binary, changed on both sides: yours kept\)/.test(line)),
+    run.out.join('\n'),
+  );
 });
