@@ -10,6 +10,14 @@ export interface Config {
   readonly host: string;
   /** A second port that serves only `/metrics`, or undefined for none. */
   readonly metricsPort: number | undefined;
+  /** Time for a request's headers, from its first byte (or from the connection, for its first request). */
+  readonly httpHeadersTimeoutMs: number;
+  /** Time for a whole request, body included; at least `httpHeadersTimeoutMs`. */
+  readonly httpRequestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open; longer than the load balancer's own idle timeout. */
+  readonly httpKeepAliveTimeoutMs: number;
+  /** Connections past this many are closed as they arrive. */
+  readonly httpMaxConnections: number;
   /** A `postgres://` URL, or undefined to use the embedded PGlite database. */
   readonly databaseUrl: string | undefined;
   /** Where PGlite keeps its files; `memory://` keeps them in memory. */
@@ -63,6 +71,10 @@ const schema = z.object({
   PORT: integer(1, 65535).default(8080),
   HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
   METRICS_PORT: optional(integer(1, 65535)),
+  HTTP_HEADERS_TIMEOUT_MS: integer(1, 600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: integer(1, 3_600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(1, 3_600_000).default(65_000),
+  HTTP_MAX_CONNECTIONS: integer(1, 1_000_000).default(1000),
   // The message never repeats the value: it may hold a password.
   DATABASE_URL: optional(
     z.string().refine((raw) => /^postgres(ql)?:\/\/[^\s]+$/.test(raw), {
@@ -96,10 +108,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (values.METRICS_PORT === values.PORT) {
     throw new ConfigError('Invalid configuration: METRICS_PORT must differ from PORT');
   }
+  // Node refuses to start a server whose request timeout is the shorter.
+  if (values.HTTP_REQUEST_TIMEOUT_MS < values.HTTP_HEADERS_TIMEOUT_MS) {
+    throw new ConfigError(
+      'Invalid configuration: HTTP_REQUEST_TIMEOUT_MS must be at least HTTP_HEADERS_TIMEOUT_MS ' +
+        `(got ${values.HTTP_REQUEST_TIMEOUT_MS} and ${values.HTTP_HEADERS_TIMEOUT_MS})`,
+    );
+  }
   return Object.freeze({
     port: values.PORT,
     host: values.HOST,
     metricsPort: values.METRICS_PORT,
+    httpHeadersTimeoutMs: values.HTTP_HEADERS_TIMEOUT_MS,
+    httpRequestTimeoutMs: values.HTTP_REQUEST_TIMEOUT_MS,
+    httpKeepAliveTimeoutMs: values.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    httpMaxConnections: values.HTTP_MAX_CONNECTIONS,
     databaseUrl: values.DATABASE_URL,
     pgliteDataDir: values.PGLITE_DATA_DIR,
     dbPoolMax: values.DB_POOL_MAX,

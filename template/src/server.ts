@@ -1,9 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, createMetricsApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createAppContainer, disposeContainer } from './container.js';
 import { describeDatabase } from './db/database.js';
+import { createHttpServer } from './http/create-server.js';
 import { exitOnFatalErrors } from './lifecycle/fatal-errors.js';
 import { createShutdown } from './lifecycle/shutdown.js';
 
@@ -26,9 +27,12 @@ async function main(): Promise<void> {
   const { logger, errorMetrics, health, migrator, service } = container.cradle;
   logger.info({ database: describeDatabase(config) }, `using ${describeDatabase(config)}`);
 
-  const servers: Server[] = [await listen(createServer(createApp(container).callback()), config.port, config.host)];
+  const servers: Server[] = [
+    await listen(createHttpServer(createApp(container).callback(), config), config.port, config.host),
+  ];
   if (config.metricsPort !== undefined) {
-    servers.push(await listen(createServer(createMetricsApp(container).callback()), config.metricsPort, config.host));
+    const metricsServer = createHttpServer(createMetricsApp(container).callback(), config);
+    servers.push(await listen(metricsServer, config.metricsPort, config.host));
   }
   for (const server of servers) {
     const { address, port } = server.address() as AddressInfo;

@@ -6,6 +6,10 @@ test('defaults', (t) => {
     port: 8080,
     host: '0.0.0.0',
     metricsPort: undefined,
+    httpHeadersTimeoutMs: 10_000,
+    httpRequestTimeoutMs: 30_000,
+    httpKeepAliveTimeoutMs: 65_000,
+    httpMaxConnections: 1000,
     databaseUrl: undefined,
     pgliteDataDir: '.data/pglite',
     dbPoolMax: 10,
@@ -26,6 +30,10 @@ test('valid overrides', (t) => {
     PORT: '3000',
     HOST: ' 127.0.0.1 ',
     METRICS_PORT: '9464',
+    HTTP_HEADERS_TIMEOUT_MS: '5000',
+    HTTP_REQUEST_TIMEOUT_MS: '5000',
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: '610000',
+    HTTP_MAX_CONNECTIONS: '50',
     DATABASE_URL: 'postgresql://app:pw@db:5432/app',
     PGLITE_DATA_DIR: 'memory://',
     DB_POOL_MAX: '4',
@@ -45,6 +53,10 @@ test('valid overrides', (t) => {
       port: 3000,
       host: '127.0.0.1',
       metricsPort: 9464,
+      httpHeadersTimeoutMs: 5000,
+      httpRequestTimeoutMs: 5000,
+      httpKeepAliveTimeoutMs: 610_000,
+      httpMaxConnections: 50,
       databaseUrl: 'postgresql://app:pw@db:5432/app',
       pgliteDataDir: 'memory://',
       dbPoolMax: 4,
@@ -88,6 +100,10 @@ test(invalid, { PORT: '0' }, 'PORT');
 test(invalid, { PORT: '70000' }, 'PORT');
 test(invalid, { HEALTH_TIMEOUT_MS: '-1' }, 'HEALTH_TIMEOUT_MS');
 test(invalid, { DB_CONNECT_TIMEOUT_MS: '0' }, 'DB_CONNECT_TIMEOUT_MS');
+test(invalid, { HTTP_HEADERS_TIMEOUT_MS: '0' }, 'HTTP_HEADERS_TIMEOUT_MS');
+test(invalid, { HTTP_KEEP_ALIVE_TIMEOUT_MS: 'never' }, 'HTTP_KEEP_ALIVE_TIMEOUT_MS');
+test(invalid, { HTTP_MAX_CONNECTIONS: '0' }, 'HTTP_MAX_CONNECTIONS');
+test(invalid, { HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' }, 'HTTP_REQUEST_TIMEOUT_MS');
 test(invalid, { DB_ACQUIRE_TIMEOUT_MS: '1s' }, 'DB_ACQUIRE_TIMEOUT_MS');
 test(invalid, { DB_STATEMENT_TIMEOUT_MS: '-5' }, 'DB_STATEMENT_TIMEOUT_MS');
 test(invalid, { HEALTH_CACHE_MS: '1.5' }, 'HEALTH_CACHE_MS');
