@@ -3,10 +3,10 @@ import { databaseErrorKind, type DatabaseErrorKind } from '../db/error-kind.js';
 /** The answer to a request whose database operation failed in a way the client should know about. */
 export interface DatabaseProblem {
   status: number;
-  /** Set on a 503: when the client may try again. */
-  retryAfterSeconds?: number;
   /** One sentence for the client: no value, column, table or constraint name (those are the schema's, and the data's). */
   detail: string;
+  /** Set on a 503: when the client may try again. */
+  retryAfterSeconds?: number;
 }
 
 /**
