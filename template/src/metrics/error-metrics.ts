@@ -51,7 +51,7 @@ export interface ErrorMetrics {
 export function createErrorMetrics(metrics: Registry): ErrorMetrics {
   const errors = new Counter({
     name: 'service_errors_total',
-    help: 'Errors raised while handling requests, and unhandled rejections, by type.',
+    help: 'Errors raised while handling requests, and errors nothing caught, by type.',
     labelNames: ['error_type'],
     registers: [metrics],
   });
