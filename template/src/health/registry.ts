@@ -90,21 +90,27 @@ export class HealthRegistry {
     return this.#drainReason !== undefined;
   }
 
-  /** Runs every check (or reuses fresh results) and aggregates them. */
-  async report(): Promise<HealthReport> {
+  /**
+   * Runs every check (or reuses fresh results) and aggregates them. Checks
+   * named in `exclude` are neither run nor reported; other names are ignored.
+   */
+  async report(exclude?: ReadonlySet<string>): Promise<HealthReport> {
     if (this.#drainReason !== undefined) {
       return { status: 'fail', output: this.#drainReason, checks: {} };
     }
-    const names = this.names();
+    const names = this.names().filter((name) => !exclude?.has(name));
     const results = await Promise.all(names.map((name) => this.#run(this.#entries.get(name)!)));
+    const checks: Record<string, CheckResult> = {};
+    names.forEach((name, index) => (checks[name] = results[index]!));
+    // A report that excludes checks is built anew each time and kept by no
+    // one: remembering one per combination would let clients grow memory.
+    if (names.length < this.#entries.size) return { status: aggregate(results), checks };
     // Within a cache window a probe storm gets the same report, so the route
     // can reuse its serialised body too.
     const last = this.#lastReport;
     if (last && last.results.length === results.length && last.results.every((result, i) => result === results[i])) {
       return last.report;
     }
-    const checks: Record<string, CheckResult> = {};
-    names.forEach((name, index) => (checks[name] = results[index]!));
     const report = { status: aggregate(results), checks };
     this.#lastReport = { results, report };
     return report;

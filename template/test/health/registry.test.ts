@@ -480,3 +480,40 @@ test('a check whose previous run has not settled is not started again: it fails,
   t.is((await registry.report()).checks.hung?.status, 'pass', 'once it settles, the check runs again');
   t.is(hung.calls, 2);
 });
+
+test('report(exclude) neither runs nor reports the excluded checks, and ignores unknown names', async (t) => {
+  const kept = fake('kept');
+  const skipped = failing('skipped');
+  const registry = registryWith([kept, skipped]);
+  const report = await registry.report(new Set(['skipped', 'unknown']));
+  t.deepEqual(Object.keys(report.checks), ['kept']);
+  t.is(report.status, 'pass', 'the excluded critical failure does not count');
+  t.is(skipped.calls, 0);
+  t.is(kept.calls, 1);
+});
+
+test('a report with exclusions shares the in-flight run and the cache of a full one', async (t) => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const slow = fake('slow', () => gate);
+  const other = fake('other');
+  const registry = registryWith([slow, other], { cacheMs: 60_000 });
+  const pending = [registry.report(), registry.report(new Set(['other'])), registry.report(new Set(['nope']))];
+  release();
+  const [full, partial, unknown] = await Promise.all(pending);
+  t.is(slow.calls, 1, 'one run of the check for the three probes');
+  t.is(other.calls, 1);
+  t.is(partial!.checks.slow, full!.checks.slow);
+  t.deepEqual(Object.keys(unknown!.checks), ['slow', 'other']);
+  await registry.report(new Set(['slow']));
+  t.is(other.calls, 1, 'a later probe with exclusions reads the cache');
+});
+
+test('a report with exclusions is never remembered in place of the full one', async (t) => {
+  const registry = registryWith([fake('a'), fake('b')], { cacheMs: 60_000 });
+  const full = await registry.report();
+  const partial = await registry.report(new Set(['b']));
+  t.not(partial, full);
+  t.not(await registry.report(new Set(['b'])), partial, 'built anew, kept by no one');
+  t.is(await registry.report(), full);
+});

@@ -127,11 +127,70 @@ test.serial('a failing critical checker makes /ready 503 without breaking the re
   t.notRegex(res.text, /hunter2|payments\.internal/);
 });
 
+test.serial(
+  '/ready?exclude= skips the named checks: not run, not shown; repeatable; unknown names ignored',
+  async (t) => {
+    // test-payments, registered above, fails critically: excluding it is what exclude is for.
+    await request(t.context.callback).get('/ready').expect(503);
+    let calls = 0;
+    t.context.container.cradle.health.register({
+      name: 'test-counted',
+      critical: false,
+      async check() {
+        calls++;
+      },
+    });
+
+    const one = await request(t.context.callback).get('/ready?exclude=test-payments').expect(200);
+    t.is(one.type, 'application/health+json');
+    t.false('test-payments' in one.body.checks);
+    t.true('database' in one.body.checks);
+    t.is(calls, 1);
+
+    const two = await request(t.context.callback)
+      .get('/ready?exclude=test-payments&exclude=test-counted&exclude=nope&foo=bar')
+      .expect(200);
+    t.false('test-payments' in two.body.checks);
+    t.false('test-counted' in two.body.checks);
+    t.is(calls, 1, 'an excluded check does not run');
+
+    // As kube-apiserver: one name a value, so a comma list matches no check.
+    const comma = await request(t.context.callback).get('/ready?exclude=test-payments,test-counted').expect(503);
+    t.true('test-payments' in comma.body.checks);
+  },
+);
+
+test.serial('/ready?verbose answers the Kubernetes text list, with the status code of the JSON answer', async (t) => {
+  const failed = await request(t.context.callback).get('/ready?verbose').expect(503);
+  t.is(failed.type, 'text/plain');
+  t.is(failed.headers['cache-control'], 'no-store');
+  t.is(failed.headers['x-content-type-options'], 'nosniff');
+  t.regex(failed.text, /^\[\+\]database ok\n\[\+\]migrations ok\n\[\+\]event-loop ok\n/);
+  t.regex(failed.text, /^\[-\]test-payments failed: reason withheld$/m);
+  t.regex(failed.text, /\nreadyz check failed\n$/);
+  t.notRegex(failed.text, /hunter2|payments\.internal|Error/);
+
+  const passed = await request(t.context.callback)
+    .get('/ready?verbose=1&exclude=test-payments&exclude=nope')
+    .expect(200);
+  t.regex(passed.text, /^\[\+\]test-payments excluded: ok$/m);
+  t.regex(passed.text, /^warn: some health checks cannot be excluded: no matches for "nope"$/m);
+  t.regex(passed.text, /\nreadyz check passed\n$/);
+});
+
+test.serial('/healthz?verbose answers the text list of liveness, which checks nothing', async (t) => {
+  const res = await request(t.context.callback).get('/healthz?verbose').expect(200);
+  t.is(res.type, 'text/plain');
+  t.is(res.text, '[+]ping ok\nhealthz check passed\n');
+});
+
 test.serial('on drain /ready fails for good while /healthz stays 200', async (t) => {
   t.context.container.cradle.health.drain();
   const res = await request(t.context.callback).get('/ready').expect(503);
   t.is(res.body.output, 'shutting down');
   await request(t.context.callback).get('/ready/database').expect(503);
+  const text = await request(t.context.callback).get('/ready?verbose&exclude=database').expect(503);
+  t.is(text.text, '[-]shutdown failed: reason withheld\nreadyz check failed\n', 'no check runs, none is excluded');
   const live = await request(t.context.callback).get('/healthz').expect(200);
   t.deepEqual(live.body, { status: 'pass' });
   t.is(live.type, 'application/health+json');
