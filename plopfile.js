@@ -5,9 +5,14 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { registerGenerators } = await import('./generators/index.ts');
-const { missingAnswers, readFlags, readUpgradeArgs, generatorIdentity } = await import('./src/cli.ts');
+const { missingAnswers, readFlags, readUpgradeArgs, generatorIdentity, wantsHelp, helpText } =
+  await import('./src/cli.ts');
 
 const args = process.argv.slice(2);
+if (wantsHelp(args)) {
+  console.log(helpText());
+  process.exit(0);
+}
 if (!process.stdin.isTTY) {
   const problem = missingAnswers(args);
   if (problem) {

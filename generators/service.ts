@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { NodePlopAPI } from 'plop';
 import { serviceNameProblem } from '../src/names.js';
 import { planActions, type RunOptions } from '../src/plan-actions.js';
-import { planService, serviceDir } from '../src/service-plan.js';
+import { planService, serviceDir, serviceNextSteps } from '../src/service-plan.js';
 
 export interface ServiceGeneratorOptions extends RunOptions {
   templateDir: string;
@@ -25,10 +25,11 @@ export function serviceGenerator(plop: NodePlopAPI, options: ServiceGeneratorOpt
       const name = String(answers?.name ?? '');
       const root = plop.getDestBasePath();
       const plan = planService({ root, templateDir: options.templateDir, name, generator: options.generator });
-      const actions = planActions(plan, options);
+      const actions = planActions(plan, options, `${serviceDir(name)}, a copy of template/`);
       if (!options.dryRun && !options.skipInstall) {
         actions.push({ type: 'npm-install', dir: path.join(root, serviceDir(name)) } as never);
       }
+      actions.push(serviceNextSteps(name, options));
       return actions;
     },
   });

@@ -6,12 +6,57 @@ export interface CliFlags {
   skipInstall: boolean;
 }
 
-export const USAGE: Record<string, { answers: string[]; command: string }> = {
-  service: { answers: ['name'], command: 'npx plop service <name>' },
-  checker: { answers: ['service', 'name'], command: 'npx plop checker <service> <checker-name>' },
-  model: { answers: ['service', 'name'], command: 'npx plop model <service> <ModelName>' },
-  upgrade: { answers: ['service'], command: 'npx plop upgrade <service>' },
+export const USAGE: Record<string, { answers: string[]; command: string; does: string }> = {
+  service: {
+    answers: ['name'],
+    command: 'npx plop service <name>',
+    does: 'copy template/ to services/<name>, then npm install there',
+  },
+  checker: {
+    answers: ['service', 'name'],
+    command: 'npx plop checker <service> <checker-name>',
+    does: 'add a readiness check (a stub and its test) to services/<service>',
+  },
+  model: {
+    answers: ['service', 'name'],
+    command: 'npx plop model <service> <ModelName>',
+    does: 'add an Objection model, its migration and a test to services/<service>',
+  },
+  upgrade: {
+    answers: ['service'],
+    command: 'npx plop upgrade <service>',
+    does: "merge the template's changes since services/<service> was generated into it",
+  },
 };
+
+const FLAGS: [string, string][] = [
+  ['--dry-run', 'print what would change, write nothing'],
+  ['--skip-install', 'service, upgrade: do not run npm install'],
+  ['--check', 'upgrade: exit 0 when current, 1 when behind or conflicted, 2 on error'],
+  ['--from <commit>', "upgrade: the template's commit a service came from, when it records none"],
+  ['--dest <dir>', 'the repository root to write in (default: this one)'],
+];
+
+/** `plop help`, or `--help` / `-h` anywhere before `--`: plop's own help knows nothing of the generators. */
+export function wantsHelp(args: readonly string[]): boolean {
+  const own = args.slice(0, args.includes('--') ? args.indexOf('--') : args.length);
+  return own.includes('--help') || own.includes('-h') || positionals(args)[0] === 'help';
+}
+
+/** The generators with their arguments and flags, for `plop help`. */
+export function helpText(): string {
+  const usages = Object.values(USAGE);
+  const width = Math.max(...usages.map((usage) => usage.command.length), ...FLAGS.map(([flag]) => flag.length));
+  return [
+    'Generators (at the repository root; on a terminal, a missing argument is asked for):',
+    ...usages.map((usage) => `  ${usage.command.padEnd(width)}  ${usage.does}`),
+    '',
+    'Flags:',
+    ...FLAGS.map(([flag, does]) => `  ${flag.padEnd(width)}  ${does}`),
+    '',
+    'Names: services and checkers in kebab-case, models in PascalCase. More in README.md.',
+  ].join('\n');
+}
 
 /** Options that take a value, which is not an answer: plop's own, and upgrade's `--from`. */
 const VALUE_FLAGS = new Set(['--dest', '--plopfile', '--cwd', '--preload', '-d', '--from']);

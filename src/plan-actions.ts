@@ -10,15 +10,18 @@ export interface RunOptions {
   skipInstall: boolean;
 }
 
+/** Past this many files, a plan is summed up in one line rather than listed (a dry run lists every file). */
+export const LISTED_FILES_MAX = 10;
+
 /**
  * The action types every generator shares. A plan is applied by one action
- * (all or nothing), then each file is listed on a line of its own.
+ * (all or nothing) whose line sums it up; a short plan then lists its files.
  */
 export function registerPlanActions(plop: NodePlopAPI): void {
   plop.setActionType('write', (_answers, config) => {
-    const plan = (config as unknown as { plan: Plan }).plan;
+    const { plan, what } = config as unknown as { plan: Plan; what?: string };
     const written = applyPlan(plan);
-    return `${written.length} files, all or nothing`;
+    return `${what ? `${what}: ` : ''}${written.length} files, all or nothing`;
   });
   plop.setActionType('dry-run', (_answers, config) => {
     const plan = (config as unknown as { plan: Plan }).plan;
@@ -30,15 +33,23 @@ export function registerPlanActions(plop: NodePlopAPI): void {
   });
 }
 
-/** The actions of a plan: apply it (or not, on a dry run), then one line per file. */
-export function planActions(plan: Plan, options: RunOptions): ActionType[] {
+/**
+ * The actions of a plan: apply it (or not, on a dry run), then one line per
+ * file when the plan is short or a dry run. `what` names the result in the
+ * summary line (`services/orders, a copy of template/`).
+ */
+export function planActions(plan: Plan, options: RunOptions, what?: string): ActionType[] {
   // Refuse now, in one line, rather than from an action followed by aborted ones.
   checkPlan(plan);
   const verbs = { add: ['add', 'added'], modify: ['change', 'changed'], delete: ['delete', 'deleted'] } as const;
-  const lines = plan.changes.map((change) =>
-    options.dryRun ? `would ${verbs[change.type][0]} ${change.path}` : `${verbs[change.type][1]} ${change.path}`,
-  );
-  return [{ type: options.dryRun ? 'dry-run' : 'write', plan } as unknown as ActionType, ...lines];
+  const listed = options.dryRun || plan.changes.length <= LISTED_FILES_MAX;
+  const lines = listed
+    ? plan.changes.map((change) =>
+        options.dryRun ? `would ${verbs[change.type][0]} ${change.path}` : `${verbs[change.type][1]} ${change.path}`,
+      )
+    : [];
+  const apply = options.dryRun ? { type: 'dry-run', plan } : { type: 'write', plan, ...(what ? { what } : {}) };
+  return [apply, ...lines];
 }
 
 /** `npm install` in `dir`, rejecting with the last line npm printed when it fails. */

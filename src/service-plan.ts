@@ -54,3 +54,22 @@ export function planService(input: ServicePlanInput): Plan {
     ],
   };
 }
+
+/**
+ * What to do after `plop service <name>`, as the generator's last line: the
+ * command that starts the service and the requests that show it works. On a
+ * dry run, what else would happen.
+ */
+export function serviceNextSteps(name: string, options: { dryRun: boolean; skipInstall: boolean }): string {
+  const dir = serviceDir(name);
+  if (options.dryRun) {
+    return options.skipInstall ? `would not run npm install (--skip-install)` : `would run npm install in ${dir}`;
+  }
+  const start = options.skipInstall ? 'npm install && npm start' : 'npm start';
+  return [
+    'next steps:',
+    `  cd ${dir} && ${start}   (PORT=3000 ${start.replace(/.*&& /, '')} for another port)`,
+    '  curl localhost:8080/ready',
+    '  curl localhost:8080/metrics',
+  ].join('\n');
+}

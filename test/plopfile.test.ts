@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import { USAGE } from '../src/cli.js';
 import { readTemplate } from '../src/template-files.js';
 import { TEMPLATE_DIR } from './helpers/service.js';
 import { listFiles, tempDirs, treeHash } from './helpers/tree.js';
@@ -89,17 +90,28 @@ test('checker with only the service: exit 2 and one line', async (t) => {
   t.is(run.stderr, 'plop: missing name (no terminal to ask): run npx plop checker <service> <checker-name>\n');
 });
 
-test('service demo --skip-install: exit 0, the service, and one line per file', (t) => {
+test('service demo --skip-install: exit 0, the service, a summary and the next steps in under 20 lines', (t) => {
   const { root, run } = generated;
   t.is(run.code, 0, run.lines.join('\n'));
   const files = listFiles(path.join(root, 'services/demo'));
   t.is(files.length, TEMPLATE_FILES + 1);
   t.false(existsSync(path.join(root, 'services/demo/node_modules')), 'no npm install');
-  const added = run.lines
-    .filter((line) => / added services\/demo\//.test(line))
-    .map((line) => line.replace(/^.* added /, ''));
-  t.deepEqual([...added].sort(), files.map((file) => `services/demo/${file}`).sort());
-  t.true(run.lines.some((line) => line.includes(`write ${TEMPLATE_FILES + 1} files, all or nothing`)));
+  // Every line a person sees, the progress spinner's included.
+  const output = `${run.stdout}${run.stderr}`.trimEnd().split('\n');
+  t.true(output.length < 20, output.join('\n'));
+  t.false(
+    run.lines.some((line) => / added /.test(line)),
+    'no line per file',
+  );
+  t.true(
+    run.lines.some((line) =>
+      line.includes(`write services/demo, a copy of template/: ${TEMPLATE_FILES + 1} files, all or nothing`),
+    ),
+    run.lines.join('\n'),
+  );
+  t.true(run.lines.some((line) => line.startsWith('cd services/demo && npm install && npm start')));
+  t.true(run.lines.includes('curl localhost:8080/ready'));
+  t.true(run.lines.includes('curl localhost:8080/metrics'));
   const pkg = JSON.parse(readFileSync(path.join(root, 'services/demo/package.json'), 'utf8')) as { name: string };
   t.is(pkg.name, 'demo');
   const provenance = JSON.parse(readFileSync(path.join(root, 'services/demo/.generator.json'), 'utf8')) as Record<
@@ -135,8 +147,21 @@ test('--dry-run: exit 0, lists every file, writes nothing', async (t) => {
   t.is(would.length, TEMPLATE_FILES + 1);
   t.true(would.some((line) => line.endsWith('would add services/preview/.generator.json')));
   t.true(run.lines.some((line) => line.includes('files planned, nothing written')));
+  t.true(run.lines.some((line) => line.endsWith('would run npm install in services/preview')));
   t.deepEqual(readdirSync(root), []);
 });
+
+// A bare `plop --help` is plop's own: it answers it before loading the plopfile.
+for (const args of [['help'], ['service', '--help'], ['checker', 'demo', '-h']]) {
+  test(`plop ${args.join(' ')}: the generators with their arguments and flags`, async (t) => {
+    const root = temp.make();
+    const run = await plop(root, ...args);
+    t.is(run.code, 0, run.lines.join('\n'));
+    for (const usage of Object.values(USAGE)) t.true(run.stdout.includes(usage.command), usage.command);
+    for (const flag of ['--dry-run', '--skip-install', '--check', '--from <commit>']) t.true(run.stdout.includes(flag));
+    t.deepEqual(readdirSync(root), []);
+  });
+}
 
 const badNames = [
   'Upper',

@@ -79,7 +79,9 @@ test('the prompts validate with the name rules', async (t) => {
 test('service, then checker, then model: the tree of a generated service', async (t) => {
   const root = temp.make();
   const serviceChanges = succeeded(await run(root, 'service', { name: 'orders' }));
-  t.deepEqual(serviceChanges, [{ type: 'write', path: `${TEMPLATE_FILES + 1} files, all or nothing` }]);
+  t.deepEqual(serviceChanges, [
+    { type: 'write', path: `services/orders, a copy of template/: ${TEMPLATE_FILES + 1} files, all or nothing` },
+  ]);
 
   const dir = path.join(root, 'services/orders');
   t.deepEqual(readdirSync(root), ['services']);
@@ -212,9 +214,21 @@ test('a dry run writes nothing and lists every file it would write', async (t) =
     .runActions({ name: 'orders' }, { onComment: (line: string) => comments.push(line) });
   t.deepEqual(result.failures, []);
   t.deepEqual(result.changes, [{ type: 'dry-run', path: `${TEMPLATE_FILES + 1} files planned, nothing written` }]);
-  t.is(comments.length, TEMPLATE_FILES + 1);
-  t.true(comments.every((line) => line.startsWith('would add services/orders/')));
+  t.is(comments.length, TEMPLATE_FILES + 2);
+  t.true(comments.slice(0, -1).every((line) => line.startsWith('would add services/orders/')));
   t.true(comments.includes('would add services/orders/.generator.json'));
+  t.is(comments.at(-1), 'would not run npm install (--skip-install)');
+  t.deepEqual(readdirSync(root), []);
+});
+
+test('a dry run says that npm install would run', async (t) => {
+  const root = temp.make();
+  const plop = await plopIn(root, { dryRun: true, skipInstall: false });
+  const comments: string[] = [];
+  await plop
+    .getGenerator('service')
+    .runActions({ name: 'orders' }, { onComment: (line: string) => comments.push(line) });
+  t.is(comments.at(-1), 'would run npm install in services/orders');
   t.deepEqual(readdirSync(root), []);
 });
 
