@@ -21,9 +21,15 @@ import { createGreetingsRouter } from './modules/greetings/routes.js';
  * takes a body parses it itself (`jsonBody()`), once it is known to be its.
  */
 export function createApp(container: AppContainer): Koa {
-  const { health, logger, metrics, errorMetrics } = container.cradle;
+  const { health, logger, metrics, errorMetrics, service, config } = container.cradle;
   const app = new Koa();
-  const routers = [createHealthRouter(health), createMetricsRouter(metrics), createGreetingsRouter(container.cradle)];
+  const { name: serviceId, version, description } = service;
+  const identity = { serviceId, version, description, releaseId: config.releaseId };
+  const routers = [
+    createHealthRouter(health, identity),
+    createMetricsRouter(metrics),
+    createGreetingsRouter(container.cradle),
+  ];
 
   app.use(requestId());
   app.use(createHttpMetricsMiddleware(metrics));

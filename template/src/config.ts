@@ -35,6 +35,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly healthTimeoutMs: number;
   readonly healthCacheMs: number;
+  /** The build's commit or release, shown as `releaseId` in health+json bodies; set by the image build. */
+  readonly releaseId: string | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -92,6 +94,12 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(1, 600_000).default(10_000),
   HEALTH_TIMEOUT_MS: integer(1, 60_000).default(800),
   HEALTH_CACHE_MS: integer(0, 60_000).default(1000),
+  RELEASE_ID: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[\x21-\x7e]{1,128}$/, 'must be at most 128 printable characters without spaces'),
+  ),
 });
 
 /**
@@ -135,5 +143,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
     healthTimeoutMs: values.HEALTH_TIMEOUT_MS,
     healthCacheMs: values.HEALTH_CACHE_MS,
+    releaseId: values.RELEASE_ID,
   });
 }

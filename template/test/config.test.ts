@@ -22,6 +22,7 @@ test('defaults', (t) => {
     shutdownTimeoutMs: 10_000,
     healthTimeoutMs: 800,
     healthCacheMs: 1000,
+    releaseId: undefined,
   });
 });
 
@@ -46,6 +47,7 @@ test('valid overrides', (t) => {
     SHUTDOWN_TIMEOUT_MS: '30000',
     HEALTH_TIMEOUT_MS: '250',
     HEALTH_CACHE_MS: '0',
+    RELEASE_ID: ' 1c52247d0e ',
   });
   t.deepEqual(
     { ...config },
@@ -69,6 +71,7 @@ test('valid overrides', (t) => {
       shutdownTimeoutMs: 30_000,
       healthTimeoutMs: 250,
       healthCacheMs: 0,
+      releaseId: '1c52247d0e',
     },
   );
 });
@@ -76,6 +79,10 @@ test('valid overrides', (t) => {
 test('MIGRATE_ON_START accepts 1 and 0', (t) => {
   t.true(loadConfig({ MIGRATE_ON_START: '1' }).migrateOnStart);
   t.false(loadConfig({ MIGRATE_ON_START: '0' }).migrateOnStart);
+});
+
+test('an empty RELEASE_ID means none', (t) => {
+  t.is(loadConfig({ RELEASE_ID: '' }).releaseId, undefined);
 });
 
 test('an empty METRICS_PORT means no metrics port', (t) => {
@@ -112,6 +119,8 @@ test(invalid, { MIGRATE_ON_START: 'maybe' }, 'MIGRATE_ON_START');
 test(invalid, { PORT: '9000', METRICS_PORT: '9000' }, 'METRICS_PORT');
 test(invalid, { METRICS_PORT: '8080' }, 'METRICS_PORT');
 test(invalid, { DATABASE_URL: 'mysql://user:secretpw@host/db' }, 'DATABASE_URL');
+test(invalid, { RELEASE_ID: 'a b' }, 'RELEASE_ID');
+test(invalid, { RELEASE_ID: 'a'.repeat(129) }, 'RELEASE_ID');
 
 test('an invalid DATABASE_URL is not repeated in the message', (t) => {
   const error = t.throws(() => loadConfig({ DATABASE_URL: 'mysql://user:secretpw@host/db' }), {

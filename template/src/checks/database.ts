@@ -18,6 +18,7 @@ import type { HealthChecker } from '../health/types.js';
 export function createDatabaseChecker(db: Knex): HealthChecker {
   return {
     name: 'database',
+    componentType: 'datastore',
     async check(signal) {
       const pool = poolOf(db);
       if (!pool) throw new HealthCheckError('database connection closed');

@@ -38,6 +38,7 @@ export function createEventLoopChecker(options: EventLoopCheckerOptions = {}): H
   return {
     name: 'event-loop',
     critical: false,
+    componentType: 'system',
     async check() {
       // The interval now running has not been recorded yet: count it too.
       const running = last === undefined ? 0 : Math.round(now() - last - INTERVAL_MS);

@@ -1,7 +1,7 @@
 import { CheckPendingError, CheckTimeoutError } from './check-error.js';
 import { describeFailure } from './describe-failure.js';
 import { safeOutcome } from './safe-outcome.js';
-import type { CheckResult, HealthChecker, HealthReport, HealthStatus } from './types.js';
+import type { CheckComponent, CheckResult, HealthChecker, HealthReport, HealthStatus } from './types.js';
 
 export interface HealthRegistryOptions {
   /** Default time a check may take before its signal aborts. */
@@ -19,6 +19,7 @@ interface Entry {
   critical: boolean;
   timeoutMs: number;
   cacheMs: number;
+  component?: CheckComponent;
   last?: CheckResult;
   lastAt: number;
   inFlight?: Promise<CheckResult>;
@@ -66,7 +67,15 @@ export class HealthRegistry {
     }
     // HEALTH_CACHE_MS bounds how stale readiness may be: a check can only shorten it.
     const cacheMs = Math.min(ownCacheMs, this.#options.cacheMs);
-    this.#entries.set(checker.name, { checker, critical: checker.critical ?? true, timeoutMs, cacheMs, lastAt: 0 });
+    const component = componentOf(checker);
+    this.#entries.set(checker.name, {
+      checker,
+      critical: checker.critical ?? true,
+      timeoutMs,
+      cacheMs,
+      ...(component && { component }),
+      lastAt: 0,
+    });
   }
 
   /** Names of the registered checks, in registration order. */
@@ -178,6 +187,7 @@ export class HealthRegistry {
         time: new Date().toISOString(),
         durationMs: performance.now() - started,
         critical,
+        ...(entry.component && { component: entry.component }),
       };
     } catch (error) {
       return this.#failed(entry, error, started);
@@ -198,8 +208,36 @@ export class HealthRegistry {
       output: describeFailure(error),
       durationMs: performance.now() - started,
       critical: entry.critical,
+      ...(entry.component && { component: entry.component }),
     };
   }
+}
+
+/** A measurement name fits in a key and a URL: letters, digits, `-` and `_`. */
+const MEASUREMENT = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
+const COMPONENT_MAX_LENGTH = 200;
+
+/** The checker's component fields, checked at registration; undefined when it gives none. */
+function componentOf(checker: HealthChecker): CheckComponent | undefined {
+  const { name, componentType, componentId, measurementName } = checker;
+  for (const [field, value] of Object.entries({ componentType, componentId })) {
+    if (value !== undefined && (typeof value !== 'string' || value === '' || value.length > COMPONENT_MAX_LENGTH)) {
+      throw new TypeError(
+        `Health check "${name}" has an invalid ${field}: ${JSON.stringify(value)} (text of 1 to ${COMPONENT_MAX_LENGTH} characters)`,
+      );
+    }
+  }
+  if (measurementName !== undefined && (typeof measurementName !== 'string' || !MEASUREMENT.test(measurementName))) {
+    throw new TypeError(
+      `Health check "${name}" has an invalid measurementName: ${JSON.stringify(measurementName)} (a letter, then letters, digits, - or _, 63 characters at most)`,
+    );
+  }
+  const component: CheckComponent = {
+    ...(componentType !== undefined && { componentType }),
+    ...(componentId !== undefined && { componentId }),
+    ...(measurementName !== undefined && { measurementName }),
+  };
+  return Object.keys(component).length > 0 ? Object.freeze(component) : undefined;
 }
 
 /** A critical failure fails the whole; any other failure or warning warns. */

@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { parseProbeQuery } from './probe-query.js';
 import type { HealthRegistry } from './registry.js';
-import type { CheckResult, HealthReport } from './types.js';
+import { healthBody, type HealthIdentity } from './health-body.js';
+import type { HealthReport } from './types.js';
 import { verboseText } from './verbose-text.js';
 
 /**
@@ -16,12 +17,27 @@ import { verboseText } from './verbose-text.js';
  * (repeatable) skips a check, `?verbose` answers its plain-text list instead,
  * with the same status code. Other parameters are ignored.
  */
-export function createHealthRouter(health: HealthRegistry): Router {
+export function createHealthRouter(health: HealthRegistry, identity: HealthIdentity): Router {
   const router = new Router();
+  const liveness = JSON.stringify(healthBody({ status: 'pass' }, identity));
+  const toBody = (report: HealthReport) => healthBody(report, identity);
+  /**
+   * The registry hands out the same report for as long as it reuses every
+   * result: serialise each once, not once per probe.
+   */
+  const bodies = new WeakMap<HealthReport, string>();
+  const serialised = (report: HealthReport): string => {
+    let body = bodies.get(report);
+    if (body === undefined) {
+      body = JSON.stringify(toBody(report));
+      bodies.set(report, body);
+    }
+    return body;
+  };
 
   router.get('/healthz', (ctx) => {
     if (parseProbeQuery(ctx.query).verbose) return sendText(ctx, 200, LIVENESS_TEXT);
-    send(ctx, 200, { status: 'pass' });
+    send(ctx, 200, liveness);
   });
 
   router.get('/ready', async (ctx) => {
@@ -46,21 +62,6 @@ export function createHealthRouter(health: HealthRegistry): Router {
   return router;
 }
 
-/**
- * The registry hands out the same report for as long as it reuses every
- * result: serialise each once, not once per probe.
- */
-const bodies = new WeakMap<HealthReport, string>();
-
-function serialised(report: HealthReport): string {
-  let body = bodies.get(report);
-  if (body === undefined) {
-    body = JSON.stringify(toBody(report));
-    bodies.set(report, body);
-  }
-  return body;
-}
-
 /** Liveness checks nothing but that the process answers: Kubernetes' `ping`. */
 const LIVENESS_TEXT = '[+]ping ok\nhealthz check passed\n';
 
@@ -77,27 +78,4 @@ function sendText(ctx: Context, status: number, text: string): void {
   ctx.type = 'text/plain; charset=utf-8';
   // It may list names a client sent (unmatched excludes): never sniffed as HTML.
   ctx.set('X-Content-Type-Options', 'nosniff');
-}
-
-/** The draft's shape: each check is a list of measurements; ours have one each. */
-function toBody(report: HealthReport): object {
-  const checks: Record<string, [object]> = {};
-  for (const [name, result] of Object.entries(report.checks)) {
-    checks[name] = [toEntry(result)];
-  }
-  return {
-    status: report.status,
-    ...(report.output !== undefined && { output: report.output }),
-    checks,
-  };
-}
-
-function toEntry(result: CheckResult): object {
-  return {
-    status: result.status,
-    time: result.time,
-    ...(result.observedValue !== undefined && { observedValue: result.observedValue }),
-    ...(result.observedUnit !== undefined && { observedUnit: result.observedUnit }),
-    ...(result.output !== undefined && { output: result.output }),
-  };
 }

@@ -32,8 +32,24 @@ export interface HealthChecker {
    * shows sooner; 0 runs the check, with its timer, on every probe.
    */
   readonly cacheMs?: number;
+  /**
+   * What the check looks at, as the health+json draft names it: `datastore`,
+   * `component` or `system` (its predefined values), or a URI of your own.
+   */
+  readonly componentType?: string;
+  /** Which instance of it, when several are checked (a database's host name, say). */
+  readonly componentId?: string;
+  /**
+   * What is measured, when the check measures one thing: its entry in `/ready`
+   * is then keyed `name:measurementName` (`payments-api:responseTime`), as the
+   * draft keys measurements. `/ready/:check` and the metrics still use `name`.
+   */
+  readonly measurementName?: string;
   check(signal: AbortSignal): Promise<void | CheckOutcome>;
 }
+
+/** How the health+json draft describes a check's component, from its checker. */
+export type CheckComponent = Pick<HealthChecker, 'componentType' | 'componentId' | 'measurementName'>;
 
 /** The result of one run of a check, as `/ready` shows it under `checks`. */
 export interface CheckResult {
@@ -46,6 +62,8 @@ export interface CheckResult {
   /** How long the run took, for the `health_check_duration_seconds` metric. */
   durationMs: number;
   critical: boolean;
+  /** The checker's own description of its component, when it gives one. */
+  component?: CheckComponent;
 }
 
 /** The aggregated readiness report. */

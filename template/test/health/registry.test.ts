@@ -517,3 +517,31 @@ test('a report with exclusions is never remembered in place of the full one', as
   t.not(await registry.report(new Set(['b'])), partial, 'built anew, kept by no one');
   t.is(await registry.report(), full);
 });
+
+test("results carry the checker's component fields, and only those it gives", async (t) => {
+  const registry = registryWith([
+    { ...fake('described'), componentType: 'datastore', componentId: 'db-1', measurementName: 'responseTime' },
+    fake('plain'),
+  ]);
+  const report = await registry.report();
+  t.deepEqual(report.checks.described?.component, {
+    componentType: 'datastore',
+    componentId: 'db-1',
+    measurementName: 'responseTime',
+  });
+  t.false('component' in report.checks.plain!);
+});
+
+const malformedComponent = test.macro({
+  exec(t, field: string, value: unknown) {
+    const error = t.throws(() => registryWith([{ ...fake('described'), [field]: value }]), { instanceOf: TypeError });
+    t.true(error?.message.includes(field));
+  },
+  title: (label = '', field: string) => `register() rejects a malformed ${field}: ${label}`,
+});
+
+test('empty', malformedComponent, 'componentType', '');
+test('not text', malformedComponent, 'componentId', 42);
+test('too long', malformedComponent, 'componentId', 'x'.repeat(201));
+test('a colon', malformedComponent, 'measurementName', 'response:time');
+test('a space', malformedComponent, 'measurementName', 'response time');

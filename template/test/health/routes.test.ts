@@ -22,7 +22,7 @@ function entry(body: unknown, name: string): Entry {
 }
 
 test.before(async (t) => {
-  t.context = await createTestApp({ HEALTH_CACHE_MS: '0' });
+  t.context = await createTestApp({ HEALTH_CACHE_MS: '0', RELEASE_ID: 'test-release' });
 });
 
 test.after.always(async (t) => {
@@ -62,6 +62,57 @@ test.serial('/ready answers health+json with every check and when it was taken',
     'used',
   ]);
 });
+
+test.serial('bodies name the service, its version and release; checks their component', async (t) => {
+  const { service } = t.context.container.cradle;
+  const identity = {
+    version: service.version,
+    releaseId: 'test-release',
+    serviceId: service.name,
+    description: service.description,
+  };
+  t.truthy(service.description, "from the template's package.json");
+  const ready = await request(t.context.callback).get('/ready').expect(200);
+  t.like(ready.body, identity);
+  t.like(entry(ready.body, 'database'), { componentType: 'datastore' });
+  t.like(entry(ready.body, 'event-loop'), { componentType: 'system' });
+  const one = await request(t.context.callback).get('/ready/database').expect(200);
+  t.like(one.body, identity);
+  // Liveness says which build answers, from memory.
+  const live = await request(t.context.callback).get('/healthz').expect(200);
+  t.deepEqual(live.body, { status: 'pass', ...identity });
+});
+
+test.serial(
+  "a checker's measurementName keys its entry name:measurement; /ready/:check still takes the name",
+  async (t) => {
+    t.context.container.cradle.health.register({
+      name: 'test-cache',
+      critical: false,
+      componentType: 'datastore',
+      componentId: 'cache-1',
+      measurementName: 'responseTime',
+      async check() {
+        return { observedValue: 3, observedUnit: 'ms' };
+      },
+    });
+    const res = await request(t.context.callback).get('/ready').expect(200);
+    t.false('test-cache' in res.body.checks);
+    t.deepEqual(Object.keys(entry(res.body, 'test-cache:responseTime')), [
+      'componentId',
+      'componentType',
+      'status',
+      'time',
+      'observedValue',
+      'observedUnit',
+    ]);
+    t.like(entry(res.body, 'test-cache:responseTime'), { componentId: 'cache-1', componentType: 'datastore' });
+    const one = await request(t.context.callback).get('/ready/test-cache').expect(200);
+    t.deepEqual(Object.keys(one.body.checks as object), ['test-cache:responseTime']);
+    const excluded = await request(t.context.callback).get('/ready?exclude=test-cache').expect(200);
+    t.false('test-cache:responseTime' in excluded.body.checks);
+  },
+);
 
 test.serial('/ready/:check answers for one check, 404 for an unknown one', async (t) => {
   const res = await request(t.context.callback).get('/ready/database').expect(200);
@@ -192,6 +243,6 @@ test.serial('on drain /ready fails for good while /healthz stays 200', async (t)
   const text = await request(t.context.callback).get('/ready?verbose&exclude=database').expect(503);
   t.is(text.text, '[-]shutdown failed: reason withheld\nreadyz check failed\n', 'no check runs, none is excluded');
   const live = await request(t.context.callback).get('/healthz').expect(200);
-  t.deepEqual(live.body, { status: 'pass' });
+  t.is(live.body.status, 'pass');
   t.is(live.type, 'application/health+json');
 });
