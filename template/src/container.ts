@@ -68,10 +68,18 @@ export function createAppContainer(config: Config): AppContainer {
     health: asFunction((cradle: Cradle) => {
       // A dependency that is down fails every run: log it once, then once a minute with the count.
       const failures = new RepeatedFailures(cradle.logger);
+      // Until the start-up migrations have succeeded, failing is the expected state (migrations
+      // pending, an embedded database still starting): an info line per kind, without a stack.
+      // A real cause, such as a database that is down, is the migrator's warning meanwhile.
+      const starting = new RepeatedFailures(cradle.logger);
+      const isStarting = () => cradle.config.migrateOnStart && !cradle.migrator.done;
       const health = new HealthRegistry({
         timeoutMs: cradle.config.healthTimeoutMs,
         cacheMs: cradle.config.healthCacheMs,
-        onFailure: (check, err) => failures.log('warn', check, { check, err }, 'health check failed'),
+        onFailure: (check, err) =>
+          isStarting()
+            ? starting.log('info', check, { check, err }, 'health check not passing yet: starting')
+            : failures.log('warn', check, { check, err }, 'health check failed'),
       });
       registerHealthMetrics(cradle.metrics, health);
       registerCheckers(health, cradle);

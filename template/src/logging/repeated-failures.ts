@@ -43,11 +43,11 @@ export class RepeatedFailures {
   }
 
   /**
-   * Logs `fields` at `level`, unless a failure of the same kind (`scope`, plus
-   * the class, code and message of `fields.err`) was logged less than an
-   * interval ago.
+   * Logs `fields` at `level` (at `info`, an expected state, the error without
+   * its stack), unless a failure of the same kind (`scope`, plus the class,
+   * code and message of `fields.err`) was logged less than an interval ago.
    */
-  log(level: 'warn' | 'error', scope: string, fields: Record<string, unknown>, msg: string): void {
+  log(level: 'info' | 'warn' | 'error', scope: string, fields: Record<string, unknown>, msg: string): void {
     const now = this.#now();
     const key = this.#kindOf(`${scope.slice(0, 200)} ${describeKind(fields.err)}`, now);
     const kind = this.#kinds.get(key);
@@ -57,7 +57,9 @@ export class RepeatedFailures {
     }
     this.#kinds.set(key, { loggedAt: now, left: 0 });
     if (!kind || kind.left === 0) {
-      this.#logger[level](fields, msg);
+      // At info, an expected state: told in a line, without the stack of a fault.
+      const err = level === 'info' && fields.err !== undefined ? { err: brief(fields.err) } : {};
+      this.#logger[level]({ ...fields, ...err }, msg);
     } else {
       const repeated = kind.left + 1;
       const err = fields.err === undefined ? {} : { err: brief(fields.err) };

@@ -98,3 +98,13 @@ test('a failure without an error (a library’s warning line) is counted by its 
   );
   t.false('err' in (logged[1] ?? {}));
 });
+
+test('at info, an expected state: one line with the error, without its stack', (t) => {
+  const { failures, lines } = setup();
+  failures.log('info', 'migrations', { check: 'migrations', err: new Error('migrations pending') }, 'starting');
+  failures.log('info', 'migrations', { check: 'migrations', err: new Error('migrations pending') }, 'starting');
+  const logged = lines();
+  t.is(logged.length, 1);
+  t.like(logged[0], { check: 'migrations', err: { type: 'Error', message: 'migrations pending' } });
+  t.is(logged[0]?.err?.stack, undefined);
+});
