@@ -20,6 +20,7 @@ import Koa from 'koa';
 import { pino } from 'pino';
 import { loadConfig } from '../../template/src/config.js';
 import { createAppContainer } from '../../template/src/container.js';
+import { healthIdentity } from '../../template/src/health/health-body.js';
 import { createHealthRouter } from '../../template/src/health/routes.js';
 import { accessLog } from '../../template/src/http/access-log.js';
 import { decodablePath } from '../../template/src/http/decodable-path.js';
@@ -38,7 +39,8 @@ const logger = without.has('log-redact')
   : container.cradle.logger;
 
 const routers: Router[] = [];
-if (!without.has('other-routers')) routers.push(createHealthRouter(health), createMetricsRouter(metrics));
+if (!without.has('other-routers'))
+  routers.push(createHealthRouter(health, healthIdentity(service, config.releaseId)), createMetricsRouter(metrics));
 if (without.has('greeting-validation')) {
   const plain = new Router({ prefix: '/greetings' });
   plain.get('/:name', (ctx) => {

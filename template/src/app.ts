@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import type { AppContainer } from './container.js';
+import { healthIdentity } from './health/health-body.js';
 import { createHealthRouter } from './health/routes.js';
 import { accessLog } from './http/access-log.js';
 import { decodablePath } from './http/decodable-path.js';
@@ -23,10 +24,8 @@ import { createGreetingsRouter } from './modules/greetings/routes.js';
 export function createApp(container: AppContainer): Koa {
   const { health, logger, metrics, errorMetrics, service, config } = container.cradle;
   const app = new Koa();
-  const { name: serviceId, version, description } = service;
-  const identity = { serviceId, version, description, releaseId: config.releaseId };
   const routers = [
-    createHealthRouter(health, identity),
+    createHealthRouter(health, healthIdentity(service, config.releaseId)),
     createMetricsRouter(metrics),
     createGreetingsRouter(container.cradle),
   ];

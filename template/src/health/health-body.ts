@@ -1,3 +1,4 @@
+import type { ServiceIdentity } from '../service.js';
 import type { CheckResult, HealthReport } from './types.js';
 
 /** What a health+json body says about the service itself; all of it known at start, from memory. */
@@ -10,6 +11,11 @@ export interface HealthIdentity {
   releaseId?: string | undefined;
   /** The package's description. */
   description?: string | undefined;
+}
+
+/** The identity of a service from its package.json and the release the build set (`RELEASE_ID`). */
+export function healthIdentity(service: ServiceIdentity, releaseId: string | undefined): HealthIdentity {
+  return { serviceId: service.name, version: service.version, description: service.description, releaseId };
 }
 
 /**

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { checkKey, healthBody } from '../../src/health/health-body.js';
+import { checkKey, healthBody, healthIdentity } from '../../src/health/health-body.js';
 import type { CheckResult } from '../../src/health/types.js';
 
 const result: CheckResult = { status: 'pass', time: '2026-12-02T00:00:00.000Z', durationMs: 1, critical: true };
@@ -31,5 +31,19 @@ test('an entry shows componentId and componentType when the checker gives them, 
   ) as { checks: Record<string, unknown> };
   t.deepEqual(body.checks, {
     db: [{ componentId: 'db-1', componentType: 'datastore', status: 'pass', time: result.time }],
+  });
+});
+
+test("healthIdentity takes the package's name as serviceId, and the release the build set", (t) => {
+  t.deepEqual(healthIdentity({ name: 'orders', version: '1.2.3', description: 'Orders' }, 'abc'), {
+    serviceId: 'orders',
+    version: '1.2.3',
+    description: 'Orders',
+    releaseId: 'abc',
+  });
+  t.deepEqual(healthBody({ status: 'pass' }, healthIdentity({ name: 'orders', version: '1.2.3' }, undefined)), {
+    status: 'pass',
+    version: '1.2.3',
+    serviceId: 'orders',
   });
 });
