@@ -10,7 +10,7 @@ export interface ServiceProcess {
   url: string;
   /** Everything written to stdout and stderr so far. */
   output(): string;
-  /** Resolves with the exit code (null when killed by a signal). */
+  /** Resolves with the exit code (null when killed by a signal), once all its output is read. */
   exited: Promise<number | null>;
 }
 
@@ -31,7 +31,9 @@ export async function startService(env: Record<string, string>, options: StartOp
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': on a busy machine a process can exit before its last
+  // output has been read, and a test reading output() at exit would miss it.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, port, url: `http://127.0.0.1:${port}`, output: () => output, exited };
 }
 
