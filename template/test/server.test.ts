@@ -1,4 +1,3 @@
-import net from 'node:net';
 import test from 'ava';
 import { SLACK_MS } from './helpers/bounds.js';
 import { createTestDatabase } from './helpers/database.js';
@@ -11,6 +10,7 @@ import {
   waitFor,
   type ServiceProcess,
 } from './helpers/service-process.js';
+import { slowPost } from './helpers/slow-post.js';
 
 /**
  * The process as Kubernetes runs it: started with only environment variables,
@@ -27,22 +27,6 @@ async function start(env: Record<string, string>): Promise<ServiceProcess> {
   running.add(service);
   void service.exited.then(() => running.delete(service));
   return service;
-}
-
-/** A POST whose body is still arriving: a request in flight for as long as the test wants. */
-function slowPost(port: number): { finish(): void; response: Promise<string> } {
-  const socket = net.connect(port, '127.0.0.1');
-  const body = '{"name":"Ada"}';
-  socket.write(
-    `POST /greetings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
-  );
-  let received = '';
-  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-  const response = new Promise<string>((resolve) => {
-    socket.on('close', () => resolve(received));
-    socket.on('error', () => resolve(received));
-  });
-  return { finish: () => socket.write(body.slice(5)), response };
 }
 
 for (const [variable, value] of [

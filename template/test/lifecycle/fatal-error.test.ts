@@ -1,8 +1,8 @@
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { createTestDatabase } from '../helpers/database.js';
 import { START_TIMEOUT_MS, startService, status, waitFor } from '../helpers/service-process.js';
+import { slowPost } from '../helpers/slow-post.js';
 
 /**
  * An exception nobody caught, or a rejection nobody handled, in a running
@@ -10,22 +10,6 @@ import { START_TIMEOUT_MS, startService, status, waitFor } from '../helpers/serv
  * one fatal JSON log line, readiness failing, the request in flight answered,
  * then exit 1.
  */
-
-/** A POST whose body is still arriving: a request in flight until `finish()`. */
-function slowPost(port: number): { finish(): void; response: Promise<string> } {
-  const socket = net.connect(port, '127.0.0.1');
-  const body = '{"name":"Ada"}';
-  socket.write(
-    `POST /greetings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
-  );
-  let received = '';
-  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-  const response = new Promise<string>((resolve) => {
-    socket.on('close', () => resolve(received));
-    socket.on('error', () => resolve(received));
-  });
-  return { finish: () => socket.write(body.slice(5)), response };
-}
 
 function jsonLines(output: string): Record<string, unknown>[] {
   return output
