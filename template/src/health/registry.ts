@@ -19,6 +19,8 @@ interface Entry {
   critical: boolean;
   timeoutMs: number;
   cacheMs: number;
+  /** The checker's own cacheMs, unbounded by HEALTH_CACHE_MS: background runs honour a shorter one. */
+  ownCacheMs: number | undefined;
   component?: CheckComponent;
   last?: CheckResult;
   lastAt: number;
@@ -35,11 +37,16 @@ interface Entry {
  * of any size costs each dependency at most one call per window. A checker
  * that ignores its signal is not started again until its last run settles:
  * meanwhile it fails, so a hung dependency holds one run, never one per probe.
+ *
+ * While background runs keep the results current (`HEALTH_INTERVAL_MS`),
+ * probes read the latest result of each check instead, and run a check only
+ * while it has none yet.
  */
 export class HealthRegistry {
   readonly #entries = new Map<string, Entry>();
   readonly #options: HealthRegistryOptions;
   #drainReason: string | undefined;
+  #refreshedInBackground = false;
   /** The last full report, returned again while every result in it is reused. */
   #lastReport: { results: CheckResult[]; report: HealthReport } | undefined;
 
@@ -57,6 +64,10 @@ export class HealthRegistry {
     if (this.#entries.has(checker.name)) {
       throw new Error(`Health check "${checker.name}" is already registered`);
     }
+    if (this.#refreshedInBackground) {
+      // The background schedules the checks it found at its start: a later one would never be refreshed.
+      throw new Error(`Health check "${checker.name}" is registered after background runs started: register it before`);
+    }
     const timeoutMs = checker.timeoutMs ?? this.#options.timeoutMs;
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
       throw new TypeError(`Health check "${checker.name}" has an invalid timeoutMs: ${String(timeoutMs)}`);
@@ -73,6 +84,7 @@ export class HealthRegistry {
       critical: checker.critical ?? true,
       timeoutMs,
       cacheMs,
+      ownCacheMs: checker.cacheMs,
       ...(component && { component }),
       lastAt: 0,
     });
@@ -136,6 +148,30 @@ export class HealthRegistry {
     return { status: aggregate([result]), checks: { [name]: result } };
   }
 
+  /**
+   * Runs one check now, however fresh its last result (sharing a run in
+   * flight, and failing at once while a hung run has not settled), for
+   * background runs. Undefined when no check has that name; never rejects.
+   */
+  async refresh(name: string): Promise<CheckResult | undefined> {
+    const entry = this.#entries.get(name);
+    return entry && this.#start(entry);
+  }
+
+  /** The cacheMs a check asked for itself, if any: background runs it at least that often. */
+  ownCacheMs(name: string): number | undefined {
+    return this.#entries.get(name)?.ownCacheMs;
+  }
+
+  /**
+   * Set by background runs while they keep every result current: probes
+   * then read each check's latest result, and run a check only while it has
+   * none (before the first background run has finished).
+   */
+  setRefreshedInBackground(on: boolean): void {
+    this.#refreshedInBackground = on;
+  }
+
   /** The latest result of each check that has run; never runs a check. */
   lastResults(): ReadonlyMap<string, CheckResult> {
     const results = new Map<string, CheckResult>();
@@ -146,9 +182,13 @@ export class HealthRegistry {
   }
 
   #run(entry: Entry): Promise<CheckResult> {
-    if (entry.last && performance.now() - entry.lastAt < entry.cacheMs) {
+    if (entry.last && (this.#refreshedInBackground || performance.now() - entry.lastAt < entry.cacheMs)) {
       return Promise.resolve(entry.last);
     }
+    return this.#start(entry);
+  }
+
+  #start(entry: Entry): Promise<CheckResult> {
     entry.inFlight ??= this.#execute(entry)
       .then((result) => {
         entry.last = result;

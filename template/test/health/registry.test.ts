@@ -545,3 +545,69 @@ test('not text', malformedComponent, 'componentId', 42);
 test('too long', malformedComponent, 'componentId', 'x'.repeat(201));
 test('a colon', malformedComponent, 'measurementName', 'response:time');
 test('a space', malformedComponent, 'measurementName', 'response time');
+
+test('refresh() runs a check whatever the age of its result, and shares a run in flight', async (t) => {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const slow = fake('slow', () => released);
+  const registry = registryWith([slow], { cacheMs: 60_000 });
+  const probe = registry.report();
+  const refreshed = registry.refresh('slow');
+  t.is(slow.calls, 1, 'a run in flight is shared');
+  release();
+  t.is((await refreshed)?.status, 'pass');
+  await probe;
+  t.is((await registry.refresh('slow'))?.status, 'pass', 'a fresh result is not reused');
+  t.is(slow.calls, 2);
+  t.is(await registry.refresh('nope'), undefined);
+});
+
+test('refreshed in background, probes read the latest result and run a check only while it has none', async (t) => {
+  let up = true;
+  const check = fake('db', () => {
+    if (!up) throw new Error('down');
+  });
+  const registry = registryWith([check], { cacheMs: 0 });
+  registry.setRefreshedInBackground(true);
+  t.is((await registry.report()).status, 'pass', 'no result yet: the probe runs the check');
+  t.is(check.calls, 1);
+
+  up = false;
+  for (let probe = 0; probe < 20; probe++) {
+    t.is((await registry.report()).status, 'pass');
+    t.is((await registry.reportOne('db'))?.status, 'pass');
+    t.is((await registry.report(new Set(['other']))).status, 'pass');
+  }
+  t.is(check.calls, 1, 'no probe ran it, although cacheMs is 0');
+
+  t.is((await registry.refresh('db'))?.status, 'fail');
+  t.is((await registry.report()).status, 'fail', 'probes read the refreshed result');
+  t.is(check.calls, 2);
+
+  registry.setRefreshedInBackground(false);
+  up = true;
+  t.is((await registry.report()).status, 'pass', 'off again, probes run the checks');
+  t.is(check.calls, 3);
+});
+
+test('refreshed in background, a check registered later is refused: nothing would refresh it', (t) => {
+  const registry = registryWith([fake('db')]);
+  registry.setRefreshedInBackground(true);
+  t.throws(() => registry.register(fake('late')), {
+    message: 'Health check "late" is registered after background runs started: register it before',
+  });
+  t.deepEqual(registry.names(), ['db']);
+});
+
+test("ownCacheMs() is the checker's own cacheMs, not bounded by the registry's", (t) => {
+  const registry = registryWith(
+    [fake('memory', undefined, { cacheMs: 100 }), fake('slow', undefined, { cacheMs: 5000 }), fake('db')],
+    {
+      cacheMs: 1000,
+    },
+  );
+  t.is(registry.ownCacheMs('memory'), 100);
+  t.is(registry.ownCacheMs('slow'), 5000);
+  t.is(registry.ownCacheMs('db'), undefined);
+  t.is(registry.ownCacheMs('nope'), undefined);
+});
