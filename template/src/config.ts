@@ -35,6 +35,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly healthTimeoutMs: number;
   readonly healthCacheMs: number;
+  /** How often each check runs in the background, so probes only read results; 0: off, probes run them. */
+  readonly healthIntervalMs: number;
   /** The build's commit or release, shown as `releaseId` in health+json bodies; set by the image build. */
   readonly releaseId: string | undefined;
 }
@@ -94,6 +96,15 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(1, 600_000).default(10_000),
   HEALTH_TIMEOUT_MS: integer(1, 60_000).default(800),
   HEALTH_CACHE_MS: integer(0, 60_000).default(1000),
+  // Under a second would call dependencies more often than any probe or scrape reads a result.
+  HEALTH_INTERVAL_MS: z
+    .string()
+    .trim()
+    .refine((raw) => /^\d+$/.test(raw) && (Number(raw) === 0 || (Number(raw) >= 1000 && Number(raw) <= 600_000)), {
+      error: (issue) => `must be 0 (off) or an integer from 1000 to 600000 (got ${JSON.stringify(issue.input)})`,
+    })
+    .transform(Number)
+    .default(0),
   RELEASE_ID: optional(
     z
       .string()
@@ -143,6 +154,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
     healthTimeoutMs: values.HEALTH_TIMEOUT_MS,
     healthCacheMs: values.HEALTH_CACHE_MS,
+    healthIntervalMs: values.HEALTH_INTERVAL_MS,
     releaseId: values.RELEASE_ID,
   });
 }

@@ -4,6 +4,7 @@ import { createApp, createMetricsApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createAppContainer, disposeContainer } from './container.js';
 import { describeDatabase } from './db/database.js';
+import { startBackgroundRuns } from './health/background-runs.js';
 import { createHttpServer } from './http/create-server.js';
 import { exitOnFatalErrors } from './lifecycle/fatal-errors.js';
 import { createShutdown } from './lifecycle/shutdown.js';
@@ -39,9 +40,13 @@ async function main(): Promise<void> {
     logger.info({ address, port }, `${service.name} listening on ${address}:${port}`);
   }
 
+  // At once, so that the metrics are current before anything probes; probes meanwhile share its first runs.
+  const healthRuns = config.healthIntervalMs > 0 ? startBackgroundRuns(health, config.healthIntervalMs) : undefined;
+
   const shutdown = createShutdown({
     servers,
     health,
+    healthRuns,
     logger,
     delayMs: config.shutdownDelayMs,
     timeoutMs: config.shutdownTimeoutMs,

@@ -1,11 +1,14 @@
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import type { BackgroundRuns } from '../health/background-runs.js';
 import type { HealthRegistry } from '../health/registry.js';
 
 export interface ShutdownOptions {
   servers: Server[];
   health: HealthRegistry;
+  /** Background health runs (`HEALTH_INTERVAL_MS`), if any: stopped first, awaited before `dispose`. */
+  healthRuns?: BackgroundRuns | undefined;
   logger: Logger;
   /** How long traffic is still served after readiness turns 503 (endpoints take time to update). */
   delayMs: number;
@@ -58,11 +61,14 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
         logger.error({ timeoutMs }, 'shutdown timed out; exiting');
         exit(1);
       }, timeoutMs);
+      // No check starts from here on; one still running must not meet a closed database.
+      const healthRunsStopped = options.healthRuns?.stop();
       health.drain();
       logger.info({ reason, delayMs: fatal ? 0 : delayMs }, 'shutting down: readiness now fails');
       try {
         await sleep(delayMs, undefined, { signal: skipDelay.signal }).catch(() => {});
         await Promise.all(servers.map(close));
+        await healthRunsStopped;
         await dispose();
         clearTimeout(deadline);
         logger.info({ exitCode }, 'shutdown complete');
