@@ -103,6 +103,8 @@ export class Migrator {
   checker(): HealthChecker {
     return {
       name: 'migrations',
+      // What is checked is the database's schema, whether this process applies it or the Job does.
+      componentType: 'datastore',
       cacheMs: 100,
       check: async () => {
         if (this.#state === 'done') return;
@@ -122,6 +124,7 @@ export class Migrator {
     let upToDate = false;
     return {
       name: 'migrations',
+      componentType: 'datastore',
       check: async () => {
         if (upToDate) return;
         const pending = await this.pending();

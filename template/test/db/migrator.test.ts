@@ -160,6 +160,7 @@ test.serial('the migrator fails readiness until its migrations have run, then pa
   const migrator = track(new Migrator(db, logger));
   const checker = migrator.checker();
   t.is(checker.name, 'migrations');
+  t.is(checker.componentType, 'datastore');
   t.false(migrator.done);
   t.is(await checkOutput(migrator), 'migrations pending');
 
@@ -263,6 +264,7 @@ test.serial('without migrating itself, the service is ready once the Job has app
   const service = new Migrator(jobDb, logger, options);
   const checker = service.appliedChecker();
   t.is(checker.name, 'migrations');
+  t.is(checker.componentType, 'datastore');
 
   const registry = new HealthRegistry({ timeoutMs: 30_000, cacheMs: 0 });
   registry.register(checker);

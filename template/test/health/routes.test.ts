@@ -75,6 +75,8 @@ test.serial('bodies name the service, its version and release; checks their comp
   const ready = await request(t.context.callback).get('/ready').expect(200);
   t.like(ready.body, identity);
   t.like(entry(ready.body, 'database'), { componentType: 'datastore' });
+  // Its schema: the same component, whether this process migrates it or the Job does.
+  t.like(entry(ready.body, 'migrations'), { componentType: 'datastore' });
   t.like(entry(ready.body, 'event-loop'), { componentType: 'system' });
   const one = await request(t.context.callback).get('/ready/database').expect(200);
   t.like(one.body, identity);
