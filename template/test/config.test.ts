@@ -22,6 +22,7 @@ test('defaults', (t) => {
     shutdownTimeoutMs: 10_000,
     healthTimeoutMs: 800,
     healthCacheMs: 1000,
+    healthIntervalMs: 0,
     releaseId: undefined,
   });
 });
@@ -47,6 +48,7 @@ test('valid overrides', (t) => {
     SHUTDOWN_TIMEOUT_MS: '30000',
     HEALTH_TIMEOUT_MS: '250',
     HEALTH_CACHE_MS: '0',
+    HEALTH_INTERVAL_MS: '15000',
     RELEASE_ID: ' 1c52247d0e ',
   });
   t.deepEqual(
@@ -71,6 +73,7 @@ test('valid overrides', (t) => {
       shutdownTimeoutMs: 30_000,
       healthTimeoutMs: 250,
       healthCacheMs: 0,
+      healthIntervalMs: 15_000,
       releaseId: '1c52247d0e',
     },
   );
@@ -83,6 +86,15 @@ test('MIGRATE_ON_START accepts 1 and 0', (t) => {
 
 test('an empty RELEASE_ID means none', (t) => {
   t.is(loadConfig({ RELEASE_ID: '' }).releaseId, undefined);
+});
+
+test('HEALTH_INTERVAL_MS is 0 (off) or from 1000 to 600000', (t) => {
+  t.is(loadConfig({ HEALTH_INTERVAL_MS: '0' }).healthIntervalMs, 0);
+  t.is(loadConfig({ HEALTH_INTERVAL_MS: '1000' }).healthIntervalMs, 1000);
+  t.is(loadConfig({ HEALTH_INTERVAL_MS: ' 600000 ' }).healthIntervalMs, 600_000);
+  t.throws(() => loadConfig({ HEALTH_INTERVAL_MS: '999' }), {
+    message: 'Invalid configuration: HEALTH_INTERVAL_MS must be 0 (off) or an integer from 1000 to 600000 (got "999")',
+  });
 });
 
 test('an empty METRICS_PORT means no metrics port', (t) => {
@@ -114,6 +126,10 @@ test(invalid, { HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '1000
 test(invalid, { DB_ACQUIRE_TIMEOUT_MS: '1s' }, 'DB_ACQUIRE_TIMEOUT_MS');
 test(invalid, { DB_STATEMENT_TIMEOUT_MS: '-5' }, 'DB_STATEMENT_TIMEOUT_MS');
 test(invalid, { HEALTH_CACHE_MS: '1.5' }, 'HEALTH_CACHE_MS');
+test(invalid, { HEALTH_INTERVAL_MS: '500' }, 'HEALTH_INTERVAL_MS');
+test(invalid, { HEALTH_INTERVAL_MS: '600001' }, 'HEALTH_INTERVAL_MS');
+test(invalid, { HEALTH_INTERVAL_MS: '15s' }, 'HEALTH_INTERVAL_MS');
+test(invalid, { HEALTH_INTERVAL_MS: '-1' }, 'HEALTH_INTERVAL_MS');
 test(invalid, { LOG_LEVEL: 'loud' }, 'LOG_LEVEL');
 test(invalid, { MIGRATE_ON_START: 'maybe' }, 'MIGRATE_ON_START');
 test(invalid, { PORT: '9000', METRICS_PORT: '9000' }, 'METRICS_PORT');
