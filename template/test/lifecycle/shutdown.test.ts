@@ -80,3 +80,36 @@ test('a fatal request skips what is left of the delay and exits 1, even during a
   t.false(server.listening);
   t.deepEqual(codes, [1]);
 });
+
+test('background health runs stop first, and a run in progress ends before dispose', async (t) => {
+  const server = await listening();
+  const health = new HealthRegistry({ timeoutMs: 5000, cacheMs: 0 });
+  const steps: string[] = [];
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const shutdown = createShutdown({
+    servers: [server],
+    health,
+    healthRuns: {
+      async stop() {
+        steps.push(health.draining ? 'stop after drain' : 'stop');
+        await released;
+        steps.push('run ended');
+      },
+    },
+    logger,
+    delayMs: 0,
+    timeoutMs: 5000,
+    dispose: async () => {
+      steps.push('dispose');
+    },
+    exit: (code) => steps.push(`exit ${code}`),
+  });
+  const done = shutdown('SIGTERM');
+  t.deepEqual(steps, ['stop'], 'stopped at once, before readiness drains');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.deepEqual(steps, ['stop'], 'dispose waits for the run in progress');
+  release();
+  await done;
+  t.deepEqual(steps, ['stop', 'run ended', 'dispose', 'exit 0']);
+});
