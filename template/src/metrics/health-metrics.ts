@@ -6,7 +6,8 @@ const STATUS_VALUE: Record<HealthStatus, number> = { pass: 1, warn: 0.5, fail: 0
 
 /**
  * Exports the latest result of each check. Values are read at scrape time
- * from what the probes produced: a scrape never runs a check.
+ * from what the probes, or the background runs (`HEALTH_INTERVAL_MS`),
+ * produced: a scrape never runs a check.
  */
 export function registerHealthMetrics(metrics: Registry, health: HealthRegistry): void {
   new Gauge({
