@@ -21,11 +21,16 @@ import { readRules, RULES_FILE, SERVICE_NAME } from './files.js';
  * scrapes the service, sees its requests and checks, and raises the readiness
  * alert once the database goes away. PostgreSQL only: the database is cut
  * through a TCP proxy, which an in-process PGlite has no use of.
+ *
+ * A second replica runs its checks in the background (HEALTH_INTERVAL_MS) and
+ * is never probed: the alert reaches it all the same.
  */
 
 let proxy: TcpProxy | undefined;
 let database: TestDatabase | undefined;
 let service: ServiceProcess | undefined;
+/** Runs its checks in the background; nothing requests its /ready. */
+let unprobed: ServiceProcess | undefined;
 let prometheus: { child: ChildProcess; url: string; output(): string; exited: Promise<unknown> } | undefined;
 let tmpDir: string | undefined;
 let prober: NodeJS.Timeout | undefined;
@@ -54,8 +59,9 @@ if (usingPostgres()) {
 
     // Both start at once: startService returns as soon as the process is spawned.
     service = await startService({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', HEALTH_CACHE_MS: '0' });
+    unprobed = await startService({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', HEALTH_INTERVAL_MS: '1000' });
     tmpDir = await mkdtemp(path.join(os.tmpdir(), 'prometheus-e2e-'));
-    prometheus = await startPrometheus(tmpDir, `127.0.0.1:${service.port}`);
+    prometheus = await startPrometheus(tmpDir, [`127.0.0.1:${service.port}`, `127.0.0.1:${unprobed.port}`]);
 
     await waitFor(
       async () => (await status(`${service!.url}/ready`)) === 200,
@@ -64,27 +70,30 @@ if (usingPostgres()) {
     ).catch((error: Error) => {
       throw new Error(`${error.message}\n${service!.output()}`, { cause: error });
     });
+    // Liveness only: it runs no check.
+    await waitFor(async () => (await status(`${unprobed!.url}/healthz`)) === 200, START_TIMEOUT_MS, 'liveness');
   });
 
   test.after.always(async () => {
     clearInterval(prober);
     prometheus?.child.kill('SIGKILL');
     service?.child.kill('SIGKILL');
-    await Promise.all([prometheus?.exited, service?.exited]);
+    unprobed?.child.kill('SIGKILL');
+    await Promise.all([prometheus?.exited, service?.exited, unprobed?.exited]);
     await proxy?.stop();
     await database?.drop();
     if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
   });
 }
 
-async function startPrometheus(dir: string, target: string): Promise<NonNullable<typeof prometheus>> {
+async function startPrometheus(dir: string, targets: string[]): Promise<NonNullable<typeof prometheus>> {
   const configFile = path.join(dir, 'prometheus.yml');
   await writeFile(
     configFile,
     stringify({
       global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
       rule_files: [RULES_FILE],
-      scrape_configs: [{ job_name: SERVICE_NAME, metrics_path: '/metrics', static_configs: [{ targets: [target] }] }],
+      scrape_configs: [{ job_name: SERVICE_NAME, metrics_path: '/metrics', static_configs: [{ targets }] }],
     }),
   );
   const address = `127.0.0.1:${await freePort()}`;
@@ -168,9 +177,9 @@ const postgresOnly = usingPostgres() ? test.serial : test.skip;
 const suffix = usingPostgres() ? '' : ' (skipped: PostgreSQL only, DATABASE_URL is unset)';
 
 postgresOnly(`Prometheus scrapes the service as job ${SERVICE_NAME}${suffix}`, async (t) => {
-  const [up] = await waitForSeries(`up{job=${job}} == 1`, SERIES_WITHIN_MS);
+  const instance = JSON.stringify(`127.0.0.1:${service!.port}`);
+  const [up] = await waitForSeries(`up{job=${job}, instance=${instance}} == 1`, SERIES_WITHIN_MS);
   t.is(up?.value[1], '1');
-  t.is(up?.metric.instance, `127.0.0.1:${service!.port}`);
 });
 
 postgresOnly(`Prometheus sees the requests and the passing database check${suffix}`, async (t) => {
@@ -181,7 +190,20 @@ postgresOnly(`Prometheus sees the requests and the passing database check${suffi
     SERIES_WITHIN_MS,
   );
   t.true(Number(requests?.value[1]) > 0);
-  const [database] = await waitForSeries(`health_check_status{job=${job}, check="database"} == 1`, SERIES_WITHIN_MS);
+  const instance = JSON.stringify(`127.0.0.1:${service!.port}`);
+  const [database] = await waitForSeries(
+    `health_check_status{job=${job}, instance=${instance}, check="database"} == 1`,
+    SERIES_WITHIN_MS,
+  );
+  t.is(database?.value[1], '1');
+});
+
+postgresOnly(`an unprobed replica with HEALTH_INTERVAL_MS shows its passing checks${suffix}`, async (t) => {
+  const instance = JSON.stringify(`127.0.0.1:${unprobed!.port}`);
+  const [database] = await waitForSeries(
+    `health_check_status{job=${job}, instance=${instance}, check="database"} == 1`,
+    SERIES_WITHIN_MS,
+  );
   t.is(database?.value[1], '1');
 });
 
@@ -200,4 +222,11 @@ postgresOnly(`a database that refuses connections raises the readiness alert${su
   t.log(`${readinessAlert} ${alert?.metric.alertstate} after ${Date.now() - started} ms`);
   t.is(alert?.metric.check, 'database');
   t.is(await status(`${service!.url}/ready`), 503);
+  // Nothing probes this one: its background runs alone keep health_check_status current.
+  const [unprobedAlert] = await waitForSeries(
+    `ALERTS{alertname=${JSON.stringify(readinessAlert)}, alertstate=~"pending|firing", instance="127.0.0.1:${unprobed!.port}", check="database"}`,
+    ALERT_WITHIN_MS,
+  );
+  t.log(`unprobed replica: ${readinessAlert} ${unprobedAlert?.metric.alertstate} after ${Date.now() - started} ms`);
+  t.is(unprobedAlert?.metric.check, 'database');
 });
