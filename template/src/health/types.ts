@@ -29,7 +29,9 @@ export interface HealthChecker {
   /**
    * How long a result is reused: HEALTH_CACHE_MS, or less. A check that only
    * reads memory may take a short window (100 ms), so that a change of state
-   * shows sooner; 0 runs the check, with its timer, on every probe.
+   * shows sooner; 0 runs the check, with its timer, on every probe. With
+   * background runs (HEALTH_INTERVAL_MS), a shorter cacheMs is how often the
+   * check runs there instead (100 ms at least).
    */
   readonly cacheMs?: number;
   /**
