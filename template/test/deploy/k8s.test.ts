@@ -1,13 +1,15 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Job } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Service, type IContainer, type IPodSpec, type IProbe } from 'kubernetes-models/v1';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parseDocument, type Document } from 'yaml';
 import { ConfigError, loadConfig, type Config } from '../../src/config.js';
 import { compiledPath, K8S_DIR, readText, readYaml, SERVICE_DIR, SERVICE_NAME } from './files.js';
 
@@ -38,12 +40,28 @@ interface Manifest {
   data: Record<string, unknown>;
 }
 
-const kustomization = readYaml<{
+interface Kustomization {
   apiVersion: string;
   kind: string;
   resources?: string[];
-}>(path.join(K8S_DIR, KUSTOMIZATION));
-const resources = kustomization.resources ?? [];
+  nameSuffix?: string;
+  images?: { name: string; newName?: string; newTag?: string }[];
+}
+
+const kustomization = readYaml<Kustomization>(path.join(K8S_DIR, KUSTOMIZATION));
+/** The migration Job's own kustomization, whose nameSuffix names the release. */
+const MIGRATION_DIR = 'migration';
+const migrationKustomization = readYaml<Kustomization>(path.join(K8S_DIR, MIGRATION_DIR, KUSTOMIZATION));
+
+/** The files a kustomization lists, relative to deploy/k8s, a listed directory's (its kustomization's) included. */
+function listedFiles(dir: string): string[] {
+  const listed = readYaml<Kustomization>(path.join(K8S_DIR, dir, KUSTOMIZATION)).resources ?? [];
+  return listed.flatMap((entry) => {
+    const relative = path.posix.join(dir, entry);
+    return statSync(path.join(K8S_DIR, relative)).isDirectory() ? listedFiles(relative) : [relative];
+  });
+}
+const resources = listedFiles('');
 
 /** Every document of every file the kustomization lists; syntax errors and duplicate keys throw. */
 const manifests: Manifest[] = resources.flatMap((file) =>
@@ -120,7 +138,9 @@ test('the kustomization holds one Deployment, Service, ConfigMap, PDB, HPA, Job 
 });
 
 test('every file in deploy/k8s is listed in the kustomization, and every listed file exists', (t) => {
-  const files = readdirSync(K8S_DIR).filter((file) => file !== KUSTOMIZATION);
+  const files = (readdirSync(K8S_DIR, { recursive: true }) as string[])
+    .map((file) => file.split(path.sep).join('/'))
+    .filter((file) => statSync(path.join(K8S_DIR, file)).isFile() && path.posix.basename(file) !== KUSTOMIZATION);
   t.deepEqual([...files].sort(), [...resources].sort());
   for (const file of resources) t.true(existsSync(path.join(K8S_DIR, file)), file);
 });
@@ -274,6 +294,81 @@ test('the pods do not migrate; the Job runs the compiled migrate-cli with the sa
   t.true(existsSync(path.join(SERVICE_DIR, 'src/db/migrate-cli.ts')));
   t.is(migrate.image, container?.image);
   t.true(['Never', 'OnFailure'].includes(jobTemplate.spec?.restartPolicy ?? ''), 'a Job restarts Never or OnFailure');
+});
+
+// The migration Job, once per release
+
+/** A Job name must be a DNS label to be a pod label's value (`job-name`): at most 63 characters. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+test("the migration Job's name carries the release: its own kustomization with a nameSuffix, and one tag for every image", (t) => {
+  t.deepEqual(migrationKustomization.resources, ['job.yaml']);
+  const suffix = mustHave(migrationKustomization.nameSuffix, 'nameSuffix in migration/kustomization.yaml');
+  t.regex(suffix, /^-/);
+  const image = kustomization.images?.find((entry) => entry.name === SERVICE_NAME);
+  t.truthy(image?.newTag, `images: ${SERVICE_NAME} with a newTag in ${KUSTOMIZATION}`);
+  t.is(suffix, `-${image?.newTag}`, 'the suffix is the release, as the tag is');
+  const name = `${job.metadata?.name}${suffix}`;
+  t.regex(name, DNS_LABEL);
+  t.true(name.length <= 63, name);
+  // Only a Job whose name changes per release: every other name stays, so apply updates it.
+  t.false(manifests.some((manifest) => manifest.file.startsWith(`${MIGRATION_DIR}/`) && manifest.kind !== 'Job'));
+});
+
+/** kubectl's built-in kustomize, when kubectl is installed (a service's own machine may not have it). */
+const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+const withKubectl = kubectl ? test : test.skip;
+
+/**
+ * deploy/k8s rendered by `kubectl kustomize` for a release, after the two
+ * edits the README's deploy sequence makes: the image's tag and the Job's
+ * suffix.
+ */
+function render(t: ExecutionContext, release: string): Manifest[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'k8s-release-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(K8S_DIR, dir, { recursive: true });
+  const edit = (file: string, change: (document: Document) => void) => {
+    const document = parseDocument(readFileSync(path.join(dir, file), 'utf8'));
+    change(document);
+    writeFileSync(path.join(dir, file), document.toString());
+  };
+  edit(KUSTOMIZATION, (document) => document.setIn(['images', 0, 'newTag'], release));
+  edit(`${MIGRATION_DIR}/${KUSTOMIZATION}`, (document) => document.set('nameSuffix', `-${release}`));
+  const output = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+  return parseAllDocuments(output).map((document) => {
+    const data = document.toJS() as Record<string, unknown>;
+    return { file: 'rendered', apiVersion: String(data.apiVersion), kind: String(data.kind), data };
+  });
+}
+
+const nameOf = (manifest: Manifest) => (manifest.data.metadata as { name: string }).name;
+
+withKubectl('two releases render two Job names, the same names for everything else, and validate', (t) => {
+  const [first, second] = [render(t, '1.4.0'), render(t, '1.4.1')];
+  const jobName = (rendered: Manifest[]) => nameOf(rendered.find((manifest) => manifest.kind === 'Job')!);
+  t.is(jobName(first), `${SERVICE_NAME}-migrate-1.4.0`);
+  t.is(jobName(second), `${SERVICE_NAME}-migrate-1.4.1`);
+  const others = (rendered: Manifest[]) =>
+    rendered.filter((manifest) => manifest.kind !== 'Job').map((manifest) => `${manifest.kind}/${nameOf(manifest)}`);
+  t.deepEqual(others(first), others(second));
+  for (const manifest of second) {
+    const model = MODELS[`${manifest.apiVersion}/${manifest.kind}` as keyof typeof MODELS] as
+      (new (data: unknown) => { validate(): void }) | undefined;
+    t.truthy(model, `${manifest.kind}`);
+    if (model) t.notThrows(() => new model(manifest.data).validate(), `${manifest.kind} ${nameOf(manifest)}`);
+  }
+  // One tag for the release: the Job migrates with the image the pods run.
+  const images = second.flatMap((manifest) =>
+    ['Deployment', 'Job'].includes(manifest.kind)
+      ? (manifest.data as { spec: { template: { spec: IPodSpec } } }).spec.template.spec.containers.map((c) => c.image)
+      : [],
+  );
+  t.deepEqual(images, [`${SERVICE_NAME}:1.4.1`, `${SERVICE_NAME}:1.4.1`]);
+  // The suffix is the Job's alone: what it reads keeps its name.
+  const rendered = new Job(second.find((manifest) => manifest.kind === 'Job')!.data);
+  const migrate = rendered.spec!.template.spec!.containers[0]!;
+  t.is(migrate.envFrom?.[0]?.configMapRef?.name, configMap.metadata?.name);
 });
 
 // Resources and security
