@@ -6,6 +6,7 @@ import test, { type ExecutionContext } from 'ava';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Service, type IContainer, type IPodSpec, type IProbe } from 'kubernetes-models/v1';
@@ -30,6 +31,7 @@ const MODELS = {
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'batch/v1/Job': Job,
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 } as const;
 type ModelClass = (typeof MODELS)[keyof typeof MODELS];
 
@@ -92,6 +94,7 @@ const job = one(Job);
 const serviceMonitor = one(ServiceMonitor);
 const podDisruptionBudget = one(PodDisruptionBudget);
 const hpa = one(HorizontalPodAutoscaler);
+const networkPolicy = one(NetworkPolicy);
 
 const podSpec: IPodSpec = deployment.spec!.template.spec!;
 const jobTemplate = job.spec!.template;
@@ -132,7 +135,7 @@ test('every manifest of the kustomization validates against its Kubernetes schem
   }
 });
 
-test('the kustomization holds one Deployment, Service, ConfigMap, PDB, HPA, Job and ServiceMonitor', (t) => {
+test('the kustomization holds one Deployment, Service, ConfigMap, PDB, HPA, Job, ServiceMonitor and NetworkPolicy', (t) => {
   const kinds = manifests.map((manifest) => `${manifest.apiVersion}/${manifest.kind}`).sort();
   t.deepEqual(kinds, Object.keys(MODELS).sort());
 });
@@ -156,17 +159,18 @@ test("the Deployment's selector matches its own pod template", (t) => {
   t.true(selects(deployment.spec?.selector.matchLabels, deployment.spec?.template.metadata?.labels));
 });
 
-test("the Service selects the Deployment's pods, not the migration Job's, and targets the http port", (t) => {
+test("the Service selects the Deployment's pods, not the migration Job's, and targets the http and metrics ports", (t) => {
   const podLabels = deployment.spec?.template.metadata?.labels;
   t.true(selects(service.spec?.selector, podLabels), JSON.stringify({ selector: service.spec?.selector, podLabels }));
   t.false(selects(service.spec?.selector, jobTemplate.metadata?.labels));
-  const containerPort = mustHave(container, 'container').ports?.find((port) => port.name === 'http');
+  const containerPorts = mustHave(container, 'container').ports ?? [];
   for (const port of service.spec?.ports ?? []) {
-    t.true(
-      port.targetPort === 'http' || port.targetPort === containerPort?.containerPort,
-      `Service port ${port.name} targets ${port.targetPort}`,
+    const target = containerPorts.find((candidate) =>
+      [candidate.name, candidate.containerPort].includes(port.targetPort),
     );
+    t.is(target?.name, port.name, `Service port ${port.name} targets the container port of its name`);
   }
+  t.deepEqual((service.spec?.ports ?? []).map((port) => port.name).sort(), ['http', 'metrics']);
 });
 
 test("the PodDisruptionBudget and the HPA apply to the Deployment's pods", (t) => {
@@ -193,6 +197,7 @@ test("the ServiceMonitor selects the Service's labels and scrapes its named port
   t.true((serviceMonitor.spec.endpoints ?? []).length > 0);
   for (const endpoint of serviceMonitor.spec.endpoints ?? []) {
     t.true(portNames.includes(endpoint.port), `endpoint port ${endpoint.port} is one of ${portNames.join(', ')}`);
+    t.is(endpoint.port, 'metrics', 'the public port answers /metrics 404 when METRICS_PORT is set');
     t.is(endpoint.path ?? '/metrics', '/metrics');
   }
 });
@@ -205,6 +210,13 @@ test('the container port named http is PORT of the ConfigMap and of loadConfig',
   t.is(http?.containerPort, podConfig.port);
   t.is(http?.containerPort, Number(configData.PORT));
   t.is(http?.containerPort, loadConfig({}).port, "loadConfig's default PORT");
+});
+
+test('the container port named metrics is METRICS_PORT of the ConfigMap, apart from PORT', (t) => {
+  const metrics = mustHave(container, 'container').ports?.find((port) => port.name === 'metrics');
+  t.truthy(metrics, 'a container port named metrics');
+  t.is(metrics?.containerPort, mustHave(podConfig.metricsPort, 'METRICS_PORT in the ConfigMap'));
+  t.not(podConfig.metricsPort, podConfig.port);
 });
 
 const PROBES = [
@@ -294,6 +306,56 @@ test('the pods do not migrate; the Job runs the compiled migrate-cli with the sa
   t.true(existsSync(path.join(SERVICE_DIR, 'src/db/migrate-cli.ts')));
   t.is(migrate.image, container?.image);
   t.true(['Never', 'OnFailure'].includes(jobTemplate.spec?.restartPolicy ?? ''), 'a Job restarts Never or OnFailure');
+});
+
+// NetworkPolicy
+
+type PolicyPeer = NonNullable<NonNullable<NetworkPolicy['spec']>['ingress']>[number]['from'];
+
+/** The ingress rules that open a container port, by the port's name or number. */
+function ingressTo(portName: string): NonNullable<NetworkPolicy['spec']>['ingress'] {
+  const number = container?.ports?.find((port) => port.name === portName)?.containerPort;
+  return (networkPolicy.spec?.ingress ?? []).filter(
+    (rule) => rule.ports === undefined || rule.ports.some((port) => port.port === portName || port.port === number),
+  );
+}
+
+const inCluster = (from: PolicyPeer) =>
+  (from ?? []).every((peer) => peer.ipBlock === undefined && peer.namespaceSelector !== undefined);
+
+test("the NetworkPolicy applies to the Deployment's pods, both ways", (t) => {
+  t.true(selects(networkPolicy.spec?.podSelector.matchLabels, deployment.spec?.template.metadata?.labels));
+  t.deepEqual([...(networkPolicy.spec?.policyTypes ?? [])].sort(), ['Egress', 'Ingress']);
+});
+
+test('the NetworkPolicy opens the application port to the cluster, and nothing from outside it', (t) => {
+  const rules = ingressTo('http') ?? [];
+  t.is(rules.length, 1);
+  const from = rules[0]?.from;
+  t.truthy(from && from.length > 0, 'a rule with no `from` would admit every address');
+  t.true(inCluster(from), JSON.stringify(from));
+});
+
+test('the NetworkPolicy opens the metrics port to Prometheus pods only, selected by label', (t) => {
+  const rules = ingressTo('metrics') ?? [];
+  t.is(rules.length, 1, 'one rule for the metrics port, and no rule for every port');
+  const peers = rules[0]?.from ?? [];
+  t.true(peers.length > 0);
+  for (const peer of peers) {
+    t.is(peer.ipBlock, undefined);
+    t.deepEqual(peer.podSelector?.matchLabels, { 'app.kubernetes.io/name': 'prometheus' });
+  }
+  t.deepEqual(
+    rules[0]?.ports?.map((port) => port.port),
+    ['metrics'],
+  );
+});
+
+test('the NetworkPolicy lets out only DNS, PostgreSQL and OTLP, by port', (t) => {
+  const rules = networkPolicy.spec?.egress ?? [];
+  for (const rule of rules) t.true((rule.ports ?? []).length > 0, 'a rule without ports would let out everything');
+  const ports = rules.flatMap((rule) => (rule.ports ?? []).map((port) => `${port.port}/${port.protocol ?? 'TCP'}`));
+  t.deepEqual(ports.sort(), ['4317/TCP', '4318/TCP', '53/TCP', '53/UDP', '5432/TCP']);
 });
 
 // The migration Job, once per release
@@ -423,10 +485,10 @@ for (const [what, spec] of WORKLOADS) {
   });
 }
 
-test('the pod template carries the prometheus.io annotations: scrape, port (= PORT) and path /metrics', (t) => {
+test('the pod template carries the prometheus.io annotations: scrape, port (= METRICS_PORT) and path /metrics', (t) => {
   const annotations = deployment.spec?.template.metadata?.annotations ?? {};
   t.is(annotations['prometheus.io/scrape'], 'true');
-  t.is(annotations['prometheus.io/port'], String(podConfig.port));
+  t.is(annotations['prometheus.io/port'], String(podConfig.metricsPort));
   t.is(annotations['prometheus.io/path'], '/metrics');
 });
 
