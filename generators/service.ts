@@ -1,7 +1,8 @@
 import type { NodePlopAPI } from 'plop';
 import { serviceNameProblem } from '../src/names.js';
 import { planActions, type RunOptions } from '../src/plan-actions.js';
-import { checkPlan, type Plan } from '../src/plan.js';
+import { uninstalledServiceProblem } from '../src/existing-service.js';
+import { checkPlan, PlanError, type Plan } from '../src/plan.js';
 import { installNewService, type Install } from '../src/service-install.js';
 import { planService, serviceDir, serviceNextSteps } from '../src/service-plan.js';
 
@@ -36,6 +37,8 @@ export function serviceGenerator(plop: NodePlopAPI, options: ServiceGeneratorOpt
       const name = String(answers?.name ?? '');
       const root = plop.getDestBasePath();
       const plan = planService({ root, templateDir: options.templateDir, name, generator: options.generator });
+      const uninstalled = uninstalledServiceProblem(root, name);
+      if (uninstalled) throw new PlanError(uninstalled);
       if (options.dryRun || options.skipInstall) {
         return [
           ...planActions(plan, options, `${serviceDir(name)}, a copy of template/`),

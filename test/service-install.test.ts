@@ -134,6 +134,19 @@ test('Ctrl-C during npm install: npm stops, nothing is left, and the same comman
   t.true(existsSync(path.join(root, 'services/demo/package.json')));
 });
 
+test('a service there without its dependencies: refused with the command that finishes it', async (t) => {
+  const npm = await registry(t, 'hang');
+  const root = temp.make();
+  t.is((await within(plop(t, root, npm.url, 'service', 'demo', '--skip-install').done, 'first run')).code, 0);
+  const { code, output } = await within(plop(t, root, npm.url, 'service', 'demo').done, 'second run');
+  t.not(code, 0);
+  t.regex(
+    output,
+    /services\/demo already exists; nothing was written\. Its dependencies are not installed: cd services\/demo && npm install/,
+  );
+  t.is(npm.requests.length, 0, 'no install started');
+});
+
 test('SIGTERM to plop alone during npm install: it stops npm and cleans up too', async (t) => {
   const npm = await registry(t, 'hang');
   const root = temp.make();
