@@ -52,22 +52,49 @@ export function planActions(plan: Plan, options: RunOptions, what?: string): Act
   return [apply, ...lines];
 }
 
-/** `npm install` in `dir`, rejecting with the last line npm printed when it fails. */
-export function npmInstall(dir: string): Promise<void> {
+/** `npm install` failed or was stopped; `detail` says how (its exit and npm's reason). */
+export class NpmInstallError extends Error {
+  override name = 'NpmInstallError';
+  constructor(
+    readonly dir: string,
+    readonly detail: string,
+  ) {
+    super(`npm install failed in ${dir} (${detail}); run it there yourself.`);
+  }
+}
+
+/**
+ * `npm install` in `dir`, rejecting with npm's reason when it fails. Aborting `signal` stops npm; the promise settles only once npm has
+ * exited, so the caller may then remove `dir`.
+ */
+export function npmInstall(dir: string, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new NpmInstallError(dir, 'stopped before it started'));
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const child = spawn(npm, ['install', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const stop = () => child.kill('SIGTERM');
+    signal?.addEventListener('abort', stop, { once: true });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new Error(
-              `npm install failed in ${dir} (exit ${code}); run it there yourself. ${stderr.trim().split('\n').at(-1) ?? ''}`,
-            ),
-          ),
-    );
+    child.on('close', (code, killedBy) => {
+      signal?.removeEventListener('abort', stop);
+      if (code === 0) return resolve();
+      const exit = killedBy ? `stopped by ${killedBy}` : `exit ${code}`;
+      const reason = npmReason(stderr);
+      reject(new NpmInstallError(dir, reason ? `${exit}: ${reason}` : exit));
+    });
   });
+}
+
+/**
+ * The line of npm's error output that says why: its first `npm error` line
+ * past the code, errno and syscall ones (its last line only points at a log).
+ */
+function npmReason(stderr: string): string | undefined {
+  const lines = stderr.split('\n').map((line) => line.trim());
+  const reason = lines.find(
+    (line) => /^npm (error|ERR!) /.test(line) && !/^npm (error|ERR!) (code|errno|syscall) /.test(line),
+  );
+  return reason ?? lines.filter(Boolean).at(-1);
 }

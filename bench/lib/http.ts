@@ -4,6 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface Answer {
   status: number;
   body: string;
+  /** The body as received (still compressed when the answer is). */
+  raw: Buffer;
+  headers: http.IncomingHttpHeaders;
   bytes: number;
   /** From sending the request to the last byte of the body. */
   ms: number;
@@ -14,10 +17,10 @@ export interface Answer {
  * loads undici on first use, tens of milliseconds that would land in the
  * first start-up measurement.
  */
-export function get(url: string, timeoutMs = 5_000): Promise<Answer> {
+export function get(url: string, timeoutMs = 5_000, headers: http.OutgoingHttpHeaders = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const request = http.get(url, { agent: false, timeout: timeoutMs }, (response) => {
+    const request = http.get(url, { agent: false, timeout: timeoutMs, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', reject);
@@ -26,6 +29,8 @@ export function get(url: string, timeoutMs = 5_000): Promise<Answer> {
         resolve({
           status: response.statusCode ?? 0,
           body: body.toString(),
+          raw: body,
+          headers: response.headers,
           bytes: body.length,
           ms: performance.now() - started,
         });

@@ -1,9 +1,10 @@
+import { gunzipSync } from 'node:zlib';
 import type { BenchContext } from '../lib/context.js';
 import { freePort } from '../lib/children.js';
 import { get } from '../lib/http.js';
 import { withDatabase, type BenchDatabase } from '../lib/postgres.js';
 import { bytes, met, ms, ratio, type Section } from '../lib/report.js';
-import { alternate, median, medianOf } from '../lib/rounds.js';
+import { median, medianOf, rotate } from '../lib/rounds.js';
 import { startBenchServer, untilAnswers, type RunningServer } from '../lib/template.js';
 
 /** The issue's bar for one scrape of the template's own registry. */
@@ -40,14 +41,19 @@ async function warm(server: ScrapeServer): Promise<void> {
   }
 }
 
-async function scrapes(server: ScrapeServer, count: number): Promise<ScrapeRound> {
+/** What Prometheus sends with every scrape, or nothing: plain text, as curl gets it. */
+const GZIP = { 'Accept-Encoding': 'gzip' };
+
+async function scrapes(server: ScrapeServer, count: number, gzip: boolean): Promise<ScrapeRound> {
   await get(`${server.control}/reset`);
   const times: number[] = [];
   let size = 0;
   for (let i = 0; i < count; i++) {
-    const answer = await get(`${server.url}/metrics`);
-    if (answer.status !== 200 || !answer.body.includes('http_server_request_duration_seconds_bucket')) {
-      throw new Error(`${server.child.name}: /metrics answered ${answer.status} ${answer.body.slice(0, 200)}`);
+    const answer = await get(`${server.url}/metrics`, undefined, gzip ? GZIP : {});
+    const gzipped = answer.headers['content-encoding'] === 'gzip';
+    const text = gzipped ? gunzipSync(answer.raw).toString() : answer.body;
+    if (answer.status !== 200 || gzipped !== gzip || !text.includes('http_server_request_duration_seconds_bucket')) {
+      throw new Error(`${server.child.name}: /metrics answered ${answer.status} ${JSON.stringify(answer.headers)}`);
     }
     times.push(answer.ms);
     size = answer.bytes;
@@ -78,21 +84,40 @@ async function measure({ options, log }: BenchContext, database: BenchDatabase):
     await untilAnswers(large, '/ready');
     await warm(small);
     await warm(large);
-    const round = (server: ScrapeServer) => async (index: number) => {
-      const result = await scrapes(server, options.scrapesPerRound);
-      log(`scrape ${server.child.name} round ${index + 1}: ${ms(result.medianMs)}, ${bytes(result.bytes)}`);
+    const round = (server: ScrapeServer, gzip: boolean) => async (index: number) => {
+      const result = await scrapes(server, options.scrapesPerRound, gzip);
+      const how = gzip ? 'gzip' : 'plain';
+      log(`scrape ${server.child.name} ${how} round ${index + 1}: ${ms(result.medianMs)}, ${bytes(result.bytes)}`);
       return result;
     };
+    const sides = [round(small, false), round(large, false), round(small, true), round(large, true)];
     if (options.warmupSeconds > 0) {
-      await scrapes(small, options.scrapesPerRound);
-      await scrapes(large, options.scrapesPerRound);
+      for (const [server, gzip] of [small, large].flatMap(
+        (server) =>
+          [
+            [server, false],
+            [server, true],
+          ] as const,
+      )) {
+        await scrapes(server, options.scrapesPerRound, gzip);
+      }
     }
-    rounds = await alternate(options.rounds, round(small), round(large));
+    rounds = await rotate(options.rounds, sides);
   } finally {
     await Promise.all([small.child.stop(), large.child.stop()]);
   }
 
-  const { a, b } = rounds;
+  const [a, b, smallGzip, largeGzip] = rounds as [ScrapeRound[], ScrapeRound[], ScrapeRound[], ScrapeRound[]];
+  const size = (r: ScrapeRound[]) => medianOf(r, (x) => x.bytes);
+  const gzipRow = (name: string, gzipped: ScrapeRound[], plain: ScrapeRound[]) => ({
+    benchmark,
+    measure: `gzip (Accept-Encoding: gzip, as Prometheus sends): ${name}`,
+    measured: `${described(gzipped)}, stall ${ms(Math.max(...gzipped.map((x) => x.loopMaxMs)))}`,
+    baseline: `${described(plain)} (plain text)`,
+    ratio: `size ${ratio(size(gzipped) / size(plain))}, time ${ratio(time(gzipped) / time(plain))}`,
+    target: '—',
+    met: '—',
+  });
   const time = (r: ScrapeRound[]) => medianOf(r, (x) => x.medianMs);
   const benchmark = `Scrape of /metrics, ${options.scrapesPerRound} sequential scrapes per round`;
   const described = (r: ScrapeRound[]) => `${ms(time(r))}, ${bytes(medianOf(r, (x) => x.bytes))}`;
@@ -126,11 +151,14 @@ async function measure({ options, log }: BenchContext, database: BenchDatabase):
         target: '—',
         met: '—',
       },
+      gzipRow('template registry', smallGzip, a),
+      gzipRow(`with ${EXTRA_SERIES.toLocaleString('en-US')} extra series`, largeGzip, b),
     ],
     method: [
       'Two processes built from template/src with `createAppContainer` and `createApp` (`bench/servers/template-app.ts`), as server.ts builds them, on a PostgreSQL database; one adds a test-only gauge with 10,000 label values.',
       'Template size: the registry after 3 requests on each of /greetings/bench, /healthz, /ready, a 404 and /metrics, so that the HTTP and health series a running service holds are there.',
-      `Time: ${options.scrapesPerRound} sequential GET /metrics per round, each on a new connection, request sent to last byte received; median per round, then median of rounds. Size: the body.`,
+      `Time: ${options.scrapesPerRound} sequential GET /metrics per round, each on a new connection, request sent to last byte received; median per round, then median of rounds. Size: the body as sent.`,
+      'Gzip: the same scrapes with `Accept-Encoding: gzip` (rounds rotate plain and gzip, template size and large); the time includes compressing (node zlib, level 1, on the thread pool) but not the client decompressing; over loopback the smaller transfer gains nothing, on a network it does.',
       'Event loop: `registry.metrics()` timed inside the process (prom-client awaits only synchronous collectors here, so the call is one unbroken run of microtasks: the event loop is blocked for all of it), ' +
         'and the longest stall seen by `monitorEventLoopDelay` (1 ms resolution) over all rounds, which also covers writing the response.',
     ],
@@ -138,6 +166,8 @@ async function measure({ options, log }: BenchContext, database: BenchDatabase):
       [
         ['template registry', a],
         [`with ${EXTRA_SERIES} extra series`, b],
+        ['template registry, gzip', smallGzip],
+        [`with ${EXTRA_SERIES} extra series, gzip`, largeGzip],
       ] as const
     ).map(
       ([name, r]) =>

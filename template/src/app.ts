@@ -26,7 +26,8 @@ export function createApp(container: AppContainer): Koa {
   const app = new Koa();
   const routers = [
     createHealthRouter(health, healthIdentity(service, config.releaseId)),
-    createMetricsRouter(metrics),
+    // With METRICS_PORT, /metrics is served there only (createMetricsApp), never to the public.
+    ...(config.metricsPort === undefined ? [createMetricsRouter(metrics)] : []),
     createGreetingsRouter(container.cradle),
   ];
 

@@ -60,7 +60,7 @@ test('a database refusing connections: /healthz 200, /ready 503 at once, not hel
   t.is(await service.exited, 0);
 });
 
-test('serves /metrics on METRICS_PORT as well, clean under promtool', async (t) => {
+test('serves /metrics on METRICS_PORT only, clean under promtool; the public port answers 404', async (t) => {
   const database = await createTestDatabase();
   const metricsPort = await freePort();
   const service = await start({ ...database.env, METRICS_PORT: String(metricsPort), LOG_LEVEL: 'silent' });
@@ -72,6 +72,7 @@ test('serves /metrics on METRICS_PORT as well, clean under promtool', async (t) 
     t.is(code, 0, findings);
     t.is(findings, '');
     t.is(await status(`http://127.0.0.1:${metricsPort}/ready`), 404);
+    t.is(await status(`${service.url}/metrics`), 404);
   } finally {
     service.child.kill('SIGTERM');
     await service.exited;

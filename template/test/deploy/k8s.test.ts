@@ -1,13 +1,16 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Service, type IContainer, type IPodSpec, type IProbe } from 'kubernetes-models/v1';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parseDocument, type Document } from 'yaml';
 import { ConfigError, loadConfig, type Config } from '../../src/config.js';
 import { compiledPath, K8S_DIR, readText, readYaml, SERVICE_DIR, SERVICE_NAME } from './files.js';
 
@@ -28,6 +31,7 @@ const MODELS = {
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'batch/v1/Job': Job,
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 } as const;
 type ModelClass = (typeof MODELS)[keyof typeof MODELS];
 
@@ -38,12 +42,28 @@ interface Manifest {
   data: Record<string, unknown>;
 }
 
-const kustomization = readYaml<{
+interface Kustomization {
   apiVersion: string;
   kind: string;
   resources?: string[];
-}>(path.join(K8S_DIR, KUSTOMIZATION));
-const resources = kustomization.resources ?? [];
+  nameSuffix?: string;
+  images?: { name: string; newName?: string; newTag?: string }[];
+}
+
+const kustomization = readYaml<Kustomization>(path.join(K8S_DIR, KUSTOMIZATION));
+/** The migration Job's own kustomization, whose nameSuffix names the release. */
+const MIGRATION_DIR = 'migration';
+const migrationKustomization = readYaml<Kustomization>(path.join(K8S_DIR, MIGRATION_DIR, KUSTOMIZATION));
+
+/** The files a kustomization lists, relative to deploy/k8s, a listed directory's (its kustomization's) included. */
+function listedFiles(dir: string): string[] {
+  const listed = readYaml<Kustomization>(path.join(K8S_DIR, dir, KUSTOMIZATION)).resources ?? [];
+  return listed.flatMap((entry) => {
+    const relative = path.posix.join(dir, entry);
+    return statSync(path.join(K8S_DIR, relative)).isDirectory() ? listedFiles(relative) : [relative];
+  });
+}
+const resources = listedFiles('');
 
 /** Every document of every file the kustomization lists; syntax errors and duplicate keys throw. */
 const manifests: Manifest[] = resources.flatMap((file) =>
@@ -74,6 +94,7 @@ const job = one(Job);
 const serviceMonitor = one(ServiceMonitor);
 const podDisruptionBudget = one(PodDisruptionBudget);
 const hpa = one(HorizontalPodAutoscaler);
+const networkPolicy = one(NetworkPolicy);
 
 const podSpec: IPodSpec = deployment.spec!.template.spec!;
 const jobTemplate = job.spec!.template;
@@ -114,13 +135,15 @@ test('every manifest of the kustomization validates against its Kubernetes schem
   }
 });
 
-test('the kustomization holds one Deployment, Service, ConfigMap, PDB, HPA, Job and ServiceMonitor', (t) => {
+test('the kustomization holds one Deployment, Service, ConfigMap, PDB, HPA, Job, ServiceMonitor and NetworkPolicy', (t) => {
   const kinds = manifests.map((manifest) => `${manifest.apiVersion}/${manifest.kind}`).sort();
   t.deepEqual(kinds, Object.keys(MODELS).sort());
 });
 
 test('every file in deploy/k8s is listed in the kustomization, and every listed file exists', (t) => {
-  const files = readdirSync(K8S_DIR).filter((file) => file !== KUSTOMIZATION);
+  const files = (readdirSync(K8S_DIR, { recursive: true }) as string[])
+    .map((file) => file.split(path.sep).join('/'))
+    .filter((file) => statSync(path.join(K8S_DIR, file)).isFile() && path.posix.basename(file) !== KUSTOMIZATION);
   t.deepEqual([...files].sort(), [...resources].sort());
   for (const file of resources) t.true(existsSync(path.join(K8S_DIR, file)), file);
 });
@@ -136,17 +159,18 @@ test("the Deployment's selector matches its own pod template", (t) => {
   t.true(selects(deployment.spec?.selector.matchLabels, deployment.spec?.template.metadata?.labels));
 });
 
-test("the Service selects the Deployment's pods, not the migration Job's, and targets the http port", (t) => {
+test("the Service selects the Deployment's pods, not the migration Job's, and targets the http and metrics ports", (t) => {
   const podLabels = deployment.spec?.template.metadata?.labels;
   t.true(selects(service.spec?.selector, podLabels), JSON.stringify({ selector: service.spec?.selector, podLabels }));
   t.false(selects(service.spec?.selector, jobTemplate.metadata?.labels));
-  const containerPort = mustHave(container, 'container').ports?.find((port) => port.name === 'http');
+  const containerPorts = mustHave(container, 'container').ports ?? [];
   for (const port of service.spec?.ports ?? []) {
-    t.true(
-      port.targetPort === 'http' || port.targetPort === containerPort?.containerPort,
-      `Service port ${port.name} targets ${port.targetPort}`,
+    const target = containerPorts.find((candidate) =>
+      [candidate.name, candidate.containerPort].includes(port.targetPort),
     );
+    t.is(target?.name, port.name, `Service port ${port.name} targets the container port of its name`);
   }
+  t.deepEqual((service.spec?.ports ?? []).map((port) => port.name).sort(), ['http', 'metrics']);
 });
 
 test("the PodDisruptionBudget and the HPA apply to the Deployment's pods", (t) => {
@@ -173,6 +197,7 @@ test("the ServiceMonitor selects the Service's labels and scrapes its named port
   t.true((serviceMonitor.spec.endpoints ?? []).length > 0);
   for (const endpoint of serviceMonitor.spec.endpoints ?? []) {
     t.true(portNames.includes(endpoint.port), `endpoint port ${endpoint.port} is one of ${portNames.join(', ')}`);
+    t.is(endpoint.port, 'metrics', 'the public port answers /metrics 404 when METRICS_PORT is set');
     t.is(endpoint.path ?? '/metrics', '/metrics');
   }
 });
@@ -185,6 +210,13 @@ test('the container port named http is PORT of the ConfigMap and of loadConfig',
   t.is(http?.containerPort, podConfig.port);
   t.is(http?.containerPort, Number(configData.PORT));
   t.is(http?.containerPort, loadConfig({}).port, "loadConfig's default PORT");
+});
+
+test('the container port named metrics is METRICS_PORT of the ConfigMap, apart from PORT', (t) => {
+  const metrics = mustHave(container, 'container').ports?.find((port) => port.name === 'metrics');
+  t.truthy(metrics, 'a container port named metrics');
+  t.is(metrics?.containerPort, mustHave(podConfig.metricsPort, 'METRICS_PORT in the ConfigMap'));
+  t.not(podConfig.metricsPort, podConfig.port);
 });
 
 const PROBES = [
@@ -276,6 +308,131 @@ test('the pods do not migrate; the Job runs the compiled migrate-cli with the sa
   t.true(['Never', 'OnFailure'].includes(jobTemplate.spec?.restartPolicy ?? ''), 'a Job restarts Never or OnFailure');
 });
 
+// NetworkPolicy
+
+type PolicyPeer = NonNullable<NonNullable<NetworkPolicy['spec']>['ingress']>[number]['from'];
+
+/** The ingress rules that open a container port, by the port's name or number. */
+function ingressTo(portName: string): NonNullable<NetworkPolicy['spec']>['ingress'] {
+  const number = container?.ports?.find((port) => port.name === portName)?.containerPort;
+  return (networkPolicy.spec?.ingress ?? []).filter(
+    (rule) => rule.ports === undefined || rule.ports.some((port) => port.port === portName || port.port === number),
+  );
+}
+
+const inCluster = (from: PolicyPeer) =>
+  (from ?? []).every((peer) => peer.ipBlock === undefined && peer.namespaceSelector !== undefined);
+
+test("the NetworkPolicy applies to the Deployment's pods, both ways", (t) => {
+  t.true(selects(networkPolicy.spec?.podSelector.matchLabels, deployment.spec?.template.metadata?.labels));
+  t.deepEqual([...(networkPolicy.spec?.policyTypes ?? [])].sort(), ['Egress', 'Ingress']);
+});
+
+test('the NetworkPolicy opens the application port to the cluster, and nothing from outside it', (t) => {
+  const rules = ingressTo('http') ?? [];
+  t.is(rules.length, 1);
+  const from = rules[0]?.from;
+  t.truthy(from && from.length > 0, 'a rule with no `from` would admit every address');
+  t.true(inCluster(from), JSON.stringify(from));
+});
+
+test('the NetworkPolicy opens the metrics port to Prometheus pods only, selected by label', (t) => {
+  const rules = ingressTo('metrics') ?? [];
+  t.is(rules.length, 1, 'one rule for the metrics port, and no rule for every port');
+  const peers = rules[0]?.from ?? [];
+  t.true(peers.length > 0);
+  for (const peer of peers) {
+    t.is(peer.ipBlock, undefined);
+    t.deepEqual(peer.podSelector?.matchLabels, { 'app.kubernetes.io/name': 'prometheus' });
+  }
+  t.deepEqual(
+    rules[0]?.ports?.map((port) => port.port),
+    ['metrics'],
+  );
+});
+
+test('the NetworkPolicy lets out only DNS, PostgreSQL and OTLP, by port', (t) => {
+  const rules = networkPolicy.spec?.egress ?? [];
+  for (const rule of rules) t.true((rule.ports ?? []).length > 0, 'a rule without ports would let out everything');
+  const ports = rules.flatMap((rule) => (rule.ports ?? []).map((port) => `${port.port}/${port.protocol ?? 'TCP'}`));
+  t.deepEqual(ports.sort(), ['4317/TCP', '4318/TCP', '53/TCP', '53/UDP', '5432/TCP']);
+});
+
+// The migration Job, once per release
+
+/** A Job name must be a DNS label to be a pod label's value (`job-name`): at most 63 characters. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+test("the migration Job's name carries the release: its own kustomization with a nameSuffix, and one tag for every image", (t) => {
+  t.deepEqual(migrationKustomization.resources, ['job.yaml']);
+  const suffix = mustHave(migrationKustomization.nameSuffix, 'nameSuffix in migration/kustomization.yaml');
+  t.regex(suffix, /^-/);
+  const image = kustomization.images?.find((entry) => entry.name === SERVICE_NAME);
+  t.truthy(image?.newTag, `images: ${SERVICE_NAME} with a newTag in ${KUSTOMIZATION}`);
+  t.is(suffix, `-${image?.newTag}`, 'the suffix is the release, as the tag is');
+  const name = `${job.metadata?.name}${suffix}`;
+  t.regex(name, DNS_LABEL);
+  t.true(name.length <= 63, name);
+  // Only a Job whose name changes per release: every other name stays, so apply updates it.
+  t.false(manifests.some((manifest) => manifest.file.startsWith(`${MIGRATION_DIR}/`) && manifest.kind !== 'Job'));
+});
+
+/** kubectl's built-in kustomize, when kubectl is installed (a service's own machine may not have it). */
+const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+const withKubectl = kubectl ? test : test.skip;
+
+/**
+ * deploy/k8s rendered by `kubectl kustomize` for a release, after the two
+ * edits the README's deploy sequence makes: the image's tag and the Job's
+ * suffix.
+ */
+function render(t: ExecutionContext, release: string): Manifest[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'k8s-release-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(K8S_DIR, dir, { recursive: true });
+  const edit = (file: string, change: (document: Document) => void) => {
+    const document = parseDocument(readFileSync(path.join(dir, file), 'utf8'));
+    change(document);
+    writeFileSync(path.join(dir, file), document.toString());
+  };
+  edit(KUSTOMIZATION, (document) => document.setIn(['images', 0, 'newTag'], release));
+  edit(`${MIGRATION_DIR}/${KUSTOMIZATION}`, (document) => document.set('nameSuffix', `-${release}`));
+  const output = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+  return parseAllDocuments(output).map((document) => {
+    const data = document.toJS() as Record<string, unknown>;
+    return { file: 'rendered', apiVersion: String(data.apiVersion), kind: String(data.kind), data };
+  });
+}
+
+const nameOf = (manifest: Manifest) => (manifest.data.metadata as { name: string }).name;
+
+withKubectl('two releases render two Job names, the same names for everything else, and validate', (t) => {
+  const [first, second] = [render(t, '1.4.0'), render(t, '1.4.1')];
+  const jobName = (rendered: Manifest[]) => nameOf(rendered.find((manifest) => manifest.kind === 'Job')!);
+  t.is(jobName(first), `${SERVICE_NAME}-migrate-1.4.0`);
+  t.is(jobName(second), `${SERVICE_NAME}-migrate-1.4.1`);
+  const others = (rendered: Manifest[]) =>
+    rendered.filter((manifest) => manifest.kind !== 'Job').map((manifest) => `${manifest.kind}/${nameOf(manifest)}`);
+  t.deepEqual(others(first), others(second));
+  for (const manifest of second) {
+    const model = MODELS[`${manifest.apiVersion}/${manifest.kind}` as keyof typeof MODELS] as
+      (new (data: unknown) => { validate(): void }) | undefined;
+    t.truthy(model, `${manifest.kind}`);
+    if (model) t.notThrows(() => new model(manifest.data).validate(), `${manifest.kind} ${nameOf(manifest)}`);
+  }
+  // One tag for the release: the Job migrates with the image the pods run.
+  const images = second.flatMap((manifest) =>
+    ['Deployment', 'Job'].includes(manifest.kind)
+      ? (manifest.data as { spec: { template: { spec: IPodSpec } } }).spec.template.spec.containers.map((c) => c.image)
+      : [],
+  );
+  t.deepEqual(images, [`${SERVICE_NAME}:1.4.1`, `${SERVICE_NAME}:1.4.1`]);
+  // The suffix is the Job's alone: what it reads keeps its name.
+  const rendered = new Job(second.find((manifest) => manifest.kind === 'Job')!.data);
+  const migrate = rendered.spec!.template.spec!.containers[0]!;
+  t.is(migrate.envFrom?.[0]?.configMapRef?.name, configMap.metadata?.name);
+});
+
 // Resources and security
 
 /** A Kubernetes quantity (`100m`, `1`, `128Mi`, `1G`) as a number. */
@@ -328,10 +485,10 @@ for (const [what, spec] of WORKLOADS) {
   });
 }
 
-test('the pod template carries the prometheus.io annotations: scrape, port (= PORT) and path /metrics', (t) => {
+test('the pod template carries the prometheus.io annotations: scrape, port (= METRICS_PORT) and path /metrics', (t) => {
   const annotations = deployment.spec?.template.metadata?.annotations ?? {};
   t.is(annotations['prometheus.io/scrape'], 'true');
-  t.is(annotations['prometheus.io/port'], String(podConfig.port));
+  t.is(annotations['prometheus.io/port'], String(podConfig.metricsPort));
   t.is(annotations['prometheus.io/path'], '/metrics');
 });
 
