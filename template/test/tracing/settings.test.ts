@@ -62,20 +62,20 @@ for (const [env, message] of [
 ] as const) {
   test(`${JSON.stringify(env)} is refused with one line naming it`, (t) => {
     const error = t.throws(() => readTracingSettings({ ...ENDPOINT, ...env }), { instanceOf: TracingSettingsError });
-    t.regex(error!.message, /^Invalid configuration: /);
-    t.regex(error!.message, message);
-    t.false(error!.message.includes('\n'));
+    t.regex(error.message, /^Invalid configuration: /);
+    t.regex(error.message, message);
+    t.false(error.message.includes('\n'));
   });
 }
 
 test('a bad endpoint is named, its value (which may hold credentials) is not repeated', (t) => {
   const error = t.throws(() => readTracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318?token=hunter2' }));
-  t.is(error!.message, 'Invalid configuration: OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL');
+  t.is(error.message, 'Invalid configuration: OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL');
 });
 
 test('every problem is named at once', (t) => {
   const error = t.throws(() =>
     readTracingSettings({ ...ENDPOINT, OTEL_TRACES_EXPORTER: 'jaeger', OTEL_TRACES_SAMPLER: 'x' }),
   );
-  t.regex(error!.message, /OTEL_TRACES_EXPORTER .*; OTEL_TRACES_SAMPLER /);
+  t.regex(error.message, /OTEL_TRACES_EXPORTER .*; OTEL_TRACES_SAMPLER /);
 });
