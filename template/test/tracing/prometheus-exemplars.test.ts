@@ -107,7 +107,7 @@ interface ExemplarSeries {
 async function exemplars(promql: string): Promise<ExemplarSeries[]> {
   const end = Date.now() / 1000;
   const params = new URLSearchParams({ query: promql, start: String(end - 3600), end: String(end + 60) });
-  const res = await fetch(`${prometheus!.url}/api/v1/query_exemplars?${params}`, {
+  const res = await fetch(`${prometheus!.url}/api/v1/query_exemplars?${params.toString()}`, {
     signal: AbortSignal.timeout(30_000),
   });
   const body = (await res.json()) as { status: string; error?: string; data?: ExemplarSeries[] };
