@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import test, { type ExecutionContext } from 'ava';
+import { readServiceIdentity } from '../../src/service.js';
 import { SETTLE_MS } from '../helpers/bounds.js';
 import { createTestDatabase, usingPostgres } from '../helpers/database.js';
 import {
@@ -109,7 +110,7 @@ test('the serviceâ€™s request span is named by its route, continues the callerâ€
     kind: SpanKind.SERVER,
     parentSpanId: parentId,
     attributes: { 'http.route': '/greetings/:name', 'http.response.status_code': 200 },
-    resource: { 'service.name': 'greeter', 'service.version': '0.1.0' },
+    resource: { 'service.name': 'greeter', 'service.version': readServiceIdentity().version },
   });
 
   // The access log line of that request carries the ids of its span.
