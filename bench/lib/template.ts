@@ -6,6 +6,8 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const TEMPLATE_DIR = path.join(ROOT, 'template');
 /** The built service: what `npm start` and the Docker image run. */
 export const SERVER_JS = path.join(TEMPLATE_DIR, 'dist/src/server.js');
+/** The tracing preload `npm start` and the image run the service with; it does nothing unless OTEL_* asks. */
+export const TRACING_REGISTER_JS = path.join(TEMPLATE_DIR, 'dist/src/tracing/register.js');
 
 /** Builds the template (tsc), so the benchmarks run the code production runs. */
 export async function buildTemplate(): Promise<void> {
@@ -28,7 +30,7 @@ export interface RunningServer {
 }
 
 /**
- * Starts the built template service on a free loopback port. Its JSON log
+ * Starts the built template service on a free loopback port, as `npm start` does. Its JSON log
  * goes to /dev/null: the access log is still written (serialised and handed
  * to the kernel) at the default level, only nobody reads it.
  */
@@ -37,7 +39,11 @@ export function startService(
   name = 'template service',
   { readLog = false } = {},
 ): Promise<RunningServer> {
-  return spawnServer(name, [SERVER_JS], { cwd: TEMPLATE_DIR, env, stdout: readLog ? 'pipe' : 'ignore' });
+  return spawnServer(name, ['--import', TRACING_REGISTER_JS, SERVER_JS], {
+    cwd: TEMPLATE_DIR,
+    env,
+    stdout: readLog ? 'pipe' : 'ignore',
+  });
 }
 
 /** Milliseconds from spawn to the first log line whose message starts with `message`, if any. */

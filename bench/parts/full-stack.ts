@@ -1,8 +1,10 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { BenchContext } from '../lib/context.js';
 import { expectBody } from '../lib/http.js';
 import { assertClean, load, type LoadResult } from '../lib/load.js';
 import { withDatabase, type BenchDatabase } from '../lib/postgres.js';
-import { int, met, ms, ratio, us, type Row, type Section } from '../lib/report.js';
+import { bytes, int, met, ms, ratio, us, type Row, type Section } from '../lib/report.js';
 import { alternate, medianOf } from '../lib/rounds.js';
 import { startBenchServer, startService, untilAnswers, type RunningServer } from '../lib/template.js';
 
@@ -81,12 +83,30 @@ function rows(
 const roundLine = (name: string, results: LoadResult[]) =>
   `${name}: ${results.map((r) => `${int(r.rps)} req/s (p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)}, ${us(r.serverCpuUs)} CPU/request)`).join('; ')}`;
 
+/** An OTLP endpoint that accepts every export and only counts it: the cost measured is the service's. */
+async function startOtlpSink(): Promise<{ url: string; exports: () => number; bytes: () => number; server: Server }> {
+  let exports = 0;
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => (received += chunk.length));
+    req.on('end', () => {
+      exports += 1;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, exports: () => exports, bytes: () => received, server };
+}
+
 /**
  * Part 1. The template service (built output, every middleware, info-level
  * access log) against bare Koa on `GET /greetings/:name`; the HTTP metrics
  * middleware alone against bare Koa on the same route; then one
  * `select 1` through knex with and without the query hook, each in a bare
- * Koa app so that only the hook differs.
+ * Koa app so that only the hook differs; and the template with tracing on
+ * (every request sampled, exported over OTLP to a local sink) against the
+ * template with tracing unset.
  */
 export function fullStack(context: BenchContext): Promise<Section> {
   return withDatabase('http', (database) => measure(context, database));
@@ -141,6 +161,24 @@ async function measure(context: BenchContext, database: BenchDatabase): Promise<
     await Promise.all([plain.child.stop(), hooked.child.stop()]);
   }
 
+  const sink = await startOtlpSink();
+  const traced = await startService(
+    { DATABASE_URL: database.url, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'always_on' },
+    'template, tracing on',
+  );
+  const untraced = await startService({ DATABASE_URL: database.url }, 'template, tracing unset');
+  let tracing;
+  try {
+    await untilAnswers(traced, '/ready');
+    await untilAnswers(untraced, '/ready');
+    await expectBody(traced.url + route, body);
+    tracing = await compare(context, 'tracing', route, traced, untraced);
+  } finally {
+    await Promise.all([traced.child.stop(), untraced.child.stop()]);
+    sink.server.close();
+  }
+  const tracedResponses = tracing.a.reduce((sum, r) => sum + r.responses, 0);
+
   return {
     title: 'Full stack',
     rows: [
@@ -157,6 +195,21 @@ async function measure(context: BenchContext, database: BenchDatabase): Promise<
         queries,
         undefined,
       ),
+      ...rows(
+        `Full stack with tracing on (100 % sampled, OTLP/protobuf to a local sink) vs unset, GET /greetings/:name, ${connections}`,
+        ['tracing on', 'tracing unset'],
+        tracing,
+        undefined,
+      ),
+      {
+        benchmark: 'Tracing on: what the exporter sent',
+        measure: 'OTLP exports, bytes, measured responses',
+        measured: `${int(sink.exports())} exports, ${bytes(sink.bytes())}, ${int(tracedResponses)} responses`,
+        baseline: '—',
+        ratio: '—',
+        target: '—',
+        met: '—',
+      },
     ],
     method: [
       "Each server runs in its own process and autocannon in the benchmark's process: " +
@@ -166,6 +219,8 @@ async function measure(context: BenchContext, database: BenchDatabase): Promise<
       'Bare Koa (`bench/servers/bare.ts`): `new Koa()` and `@koa/router` with the one route. Both answers are checked to be `{"message":"Hello, bench!"}` before loading.',
       "HTTP metrics alone: two bare Koa processes, one with the template's `createHttpMetricsMiddleware` in front of the router (histogram, counter and in-flight gauge by method, route and status), so that only the instrumentation differs.",
       "`select 1` route: two bare Koa processes with knex from the template's `createDatabase` (pg, pool of 10), one also with the template's `instrumentQueries`; the route awaits one `db.raw('select 1')`.",
+      'Tracing: two template processes started as `npm start` starts them (`--import dist/src/tracing/register.js`); one with `OTEL_EXPORTER_OTLP_ENDPOINT` set to a sink in the benchmark process that accepts and counts each export, and `OTEL_TRACES_SAMPLER=always_on`, the SDK otherwise at its defaults (batches of 512 every 5 s, a queue of 2048: past that, spans are dropped, as they would be in production); the other with tracing unset, so the preload loads nothing. ' +
+        'The exports and bytes the sink received cover the warm-up too; a response whose span was dropped sent nothing.',
       "Latency percentiles come from every response time, recorded in microseconds (autocannon's own histogram counts whole milliseconds). Ratios are of the medians.",
     ],
     rounds: [
@@ -175,6 +230,8 @@ async function measure(context: BenchContext, database: BenchDatabase): Promise<
       roundLine('bare Koa, /greetings/:name (against the metrics)', instrumentation.b),
       roundLine('bare Koa + knex + query hook, select 1 route', queries.a),
       roundLine('bare Koa + knex, select 1 route', queries.b),
+      roundLine('template, tracing on, /greetings/:name', tracing.a),
+      roundLine('template, tracing unset, /greetings/:name', tracing.b),
     ],
   };
 }

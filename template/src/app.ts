@@ -10,12 +10,14 @@ import { unknownMethods } from './http/unknown-methods.js';
 import { createHttpMetricsMiddleware } from './metrics/http-metrics.js';
 import { createMetricsRouter } from './metrics/routes.js';
 import { createGreetingsRouter } from './modules/greetings/routes.js';
+import { routeName } from './tracing/route-name.js';
 
 /**
  * Builds the Koa app from the container, without listening: `server.ts`
  * listens, tests drive `app.callback()` through supertest.
  *
  * The order of the middleware is the path of a request: its id first, then
+ * the name of its trace span (the route, once matched), then
  * metrics and the access log (so they see the final status), then the error
  * handler (so every error below it becomes a problem response), then the
  * refusals of paths and methods no route can take, then routes. A route that
@@ -32,6 +34,7 @@ export function createApp(container: AppContainer): Koa {
   ];
 
   app.use(requestId());
+  app.use(routeName());
   app.use(createHttpMetricsMiddleware(metrics));
   app.use(accessLog(logger));
   app.use(errorHandler(logger, errorMetrics));

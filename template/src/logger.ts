@@ -1,6 +1,7 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { boundedLogOptions } from './logging/bounds.js';
+import { traceContext } from './logging/trace-context.js';
 import type { ServiceIdentity } from './service.js';
 
 /**
@@ -17,6 +18,7 @@ export function createLogger(
     {
       level: config.logLevel,
       base: { service: service.name, version: service.version },
+      mixin: traceContext,
       // Keep credentials out of the logs even when a request object is logged whole.
       redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
       ...boundedLogOptions(),

@@ -8,6 +8,7 @@ import { startBackgroundRuns } from './health/background-runs.js';
 import { createHttpServer } from './http/create-server.js';
 import { exitOnFatalErrors } from './lifecycle/fatal-errors.js';
 import { createShutdown } from './lifecycle/shutdown.js';
+import { shutdownTracing } from './tracing/shutdown.js';
 
 /**
  * The process: reads the configuration, listens at once (so liveness answers
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     delayMs: config.shutdownDelayMs,
     timeoutMs: config.shutdownTimeoutMs,
     dispose: () => disposeContainer(container),
+    flush: shutdownTracing,
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => void shutdown(signal));

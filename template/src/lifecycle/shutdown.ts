@@ -16,6 +16,12 @@ export interface ShutdownOptions {
   timeoutMs: number;
   /** Closes what the servers used (the container), after they have stopped. */
   dispose: () => Promise<void>;
+  /**
+   * Sends what is still buffered (the last spans), last: given what is left
+   * of `timeoutMs`, and abandoned past it so that a collector that does not
+   * answer costs those spans, not a failed shutdown.
+   */
+  flush?: () => Promise<void>;
   exit?: (code: number) => void;
 }
 
@@ -41,7 +47,7 @@ export type Shutdown = (reason: string, request?: ShutdownRequest) => Promise<vo
  * and makes the exit code 1, even when it comes while a signal's sequence runs.
  */
 export function createShutdown(options: ShutdownOptions): Shutdown {
-  const { servers, health, logger, delayMs, timeoutMs, dispose } = options;
+  const { servers, health, logger, delayMs, timeoutMs, dispose, flush } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const skipDelay = new AbortController();
   let exitCode = 0;
@@ -57,6 +63,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
       return running;
     }
     running = (async () => {
+      const deadlineAt = performance.now() + timeoutMs;
       const deadline = setTimeout(() => {
         logger.error({ timeoutMs }, 'shutdown timed out; exiting');
         exit(1);
@@ -70,6 +77,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
         await Promise.all(servers.map(close));
         await healthRunsStopped;
         await dispose();
+        if (flush) await flushWithin(flush, deadlineAt - performance.now() - FLUSH_MARGIN_MS, logger);
         clearTimeout(deadline);
         logger.info({ exitCode }, 'shutdown complete');
         exit(exitCode);
@@ -81,6 +89,21 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
     })();
     return running;
   };
+}
+
+/** Time kept between the end of a flush and the shutdown's deadline, to log and exit. */
+const FLUSH_MARGIN_MS = 100;
+
+async function flushWithin(flush: () => Promise<void>, ms: number, logger: Logger): Promise<void> {
+  const gaveUp = Symbol('gave up');
+  const timer = new AbortController();
+  const outcome = await Promise.race([
+    flush().catch((err: unknown) => logger.warn({ err }, 'flush on shutdown failed')),
+    sleep(Math.max(ms, 0), gaveUp, { signal: timer.signal }),
+  ]);
+  timer.abort();
+  if (outcome === gaveUp)
+    logger.warn({ timeoutMs: Math.max(ms, 0) }, 'flush on shutdown gave up at the shutdown timeout');
 }
 
 /** Stops accepting, then resolves once every in-flight request has been answered. */

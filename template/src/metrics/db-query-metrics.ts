@@ -1,6 +1,8 @@
 import { Histogram, type Registry } from 'prom-client';
 import type { Knex } from 'knex';
 import { isConnectionLost } from '../db/connection-lost.js';
+import { traceExemplar, type TraceExemplar } from '../tracing/exemplar.js';
+import { exemplarLabels } from './http-metrics.js';
 
 /** OpenTelemetry's recommended boundaries for `db.client.operation.duration`. */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];
@@ -33,11 +35,15 @@ interface Started {
   at: number;
   operation: string;
   collection: string;
+  /** The sampled trace the query was started in, if any. */
+  exemplar: TraceExemplar | undefined;
 }
 
 /**
  * Times every query of a knex instance from its events (knex's counterpart of
  * an interceptor), labelled by operation and table, never by SQL or values.
+ * A query started in a sampled trace leaves that trace's id on its bucket as
+ * an exemplar.
  *
  * Transaction statements and schema queries emit `query` without a
  * `__knexQueryUid` and never `query-response`: they are not timed, so they
@@ -49,8 +55,13 @@ export function instrumentQueries(db: Knex, metrics: Registry): void {
     help: 'Duration of database operations, by operation, table and error.',
     labelNames: ['db_operation_name', 'db_collection_name', 'error_type'],
     buckets: DURATION_BUCKETS,
-    registers: [metrics],
+    enableExemplars: true,
+    // prom-client refuses exemplars on a registry of the classic format, which the
+    // registry stays by default: registered after construction, they are kept, and
+    // shown when /metrics answers in OpenMetrics (metrics/exposition.ts).
+    registers: [],
   });
+  metrics.registerMetric(duration);
   // Children by label set, as in the HTTP metrics: resolving labels on every
   // query would hash them every time. Operations, tables and error codes are few.
   const children = new Map<string, ReturnType<Histogram<Labels>['labels']>>();
@@ -84,6 +95,7 @@ export function instrumentQueries(db: Knex, metrics: Registry): void {
       at: performance.now(),
       operation: OPERATIONS[query.method ?? ''] ?? 'other',
       collection,
+      exemplar: traceExemplar(),
     });
   });
   const finish = (query: QueryEvent, errorType: string) => {
@@ -91,7 +103,17 @@ export function instrumentQueries(db: Knex, metrics: Registry): void {
     const started = uid === undefined ? undefined : inFlight.get(uid);
     if (!started) return;
     inFlight.delete(uid!);
-    childFor(started.operation, started.collection, errorType).observe((performance.now() - started.at) / 1000);
+    const seconds = (performance.now() - started.at) / 1000;
+    if (started.exemplar) {
+      const labels = {
+        db_operation_name: started.operation,
+        db_collection_name: started.collection,
+        error_type: errorType,
+      };
+      duration.observe({ labels, value: seconds, exemplarLabels: exemplarLabels(started.exemplar) });
+    } else {
+      childFor(started.operation, started.collection, errorType).observe(seconds);
+    }
   };
   db.on('query-response', (_response: unknown, query: QueryEvent) => finish(query, ''));
   db.on('query-error', (error: unknown, query: QueryEvent) => finish(query, dbErrorType(error)));

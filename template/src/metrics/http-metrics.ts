@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type LabelValues, type Registry } from 'prom-client';
 import type { Middleware } from 'koa';
+import { traceExemplar } from '../tracing/exemplar.js';
 
 /** OpenTelemetry's recommended boundaries for `http.server.request.duration`. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -12,13 +13,16 @@ export const UNMATCHED_ROUTE = 'unmatched';
 type Labels = 'http_request_method' | 'http_route' | 'http_response_status_code';
 
 interface Series {
+  labels: LabelValues<Labels>;
   duration: ReturnType<Histogram<Labels>['labels']>;
   requests: ReturnType<Counter<Labels>['labels']>;
 }
 
 /**
  * Records every request: duration, count and in-flight requests, labelled by
- * method, route template (never the raw path) and status code.
+ * method, route template (never the raw path) and status code. A request
+ * in a sampled trace leaves its trace id on the duration's bucket as an
+ * exemplar (shown by the OpenMetrics format).
  */
 export function createHttpMetricsMiddleware(metrics: Registry): Middleware {
   const labelNames: Labels[] = ['http_request_method', 'http_route', 'http_response_status_code'];
@@ -27,8 +31,13 @@ export function createHttpMetricsMiddleware(metrics: Registry): Middleware {
     help: 'Duration of HTTP server requests.',
     labelNames,
     buckets: DURATION_BUCKETS,
-    registers: [metrics],
+    enableExemplars: true,
+    // prom-client refuses exemplars on a registry of the classic format, which the
+    // registry stays by default: registered after construction, they are kept, and
+    // shown when /metrics answers in OpenMetrics (metrics/exposition.ts).
+    registers: [],
   });
+  metrics.registerMetric(duration);
   const requests = new Counter<Labels>({
     name: 'http_server_requests_total',
     help: 'HTTP server requests, by method, route and status.',
@@ -49,7 +58,7 @@ export function createHttpMetricsMiddleware(metrics: Registry): Middleware {
     let found = series.get(key);
     if (!found) {
       const labels = { http_request_method: method, http_route: route, http_response_status_code: status };
-      found = { duration: duration.labels(labels), requests: requests.labels(labels) };
+      found = { labels, duration: duration.labels(labels), requests: requests.labels(labels) };
       series.set(key, found);
     }
     return found;
@@ -70,11 +79,21 @@ export function createHttpMetricsMiddleware(metrics: Registry): Middleware {
       active.dec();
       const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : '_OTHER';
       const route = ctx._matchedRoute === undefined ? UNMATCHED_ROUTE : String(ctx._matchedRoute);
-      const { duration: observe, requests: count } = seriesFor(method, route, status);
-      observe.observe((performance.now() - started) / 1000);
-      count.inc();
+      const found = seriesFor(method, route, status);
+      const seconds = (performance.now() - started) / 1000;
+      const exemplar = traceExemplar();
+      // A label child has no exemplar form: a traced request goes through the histogram itself.
+      if (exemplar)
+        duration.observe({ labels: found.labels, value: seconds, exemplarLabels: exemplarLabels(exemplar) });
+      else found.duration.observe(seconds);
+      found.requests.inc();
     }
   };
+}
+
+/** prom-client types exemplar labels as the metric's own label names; an exemplar has its own. */
+export function exemplarLabels<T extends string>(exemplar: object): LabelValues<T> {
+  return exemplar;
 }
 
 function statusOf(error: unknown): number {

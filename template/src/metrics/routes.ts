@@ -1,15 +1,20 @@
 import Router from '@koa/router';
 import type { Registry } from 'prom-client';
 import { gzipWhenAccepted } from '../http/gzip.js';
+import { expose } from './exposition.js';
 
-/** `GET /metrics`: the Prometheus text format of the app's own registry. */
+/**
+ * `GET /metrics`: the app's own registry, in the Prometheus text format or,
+ * when the scraper asks for it, in OpenMetrics with exemplars.
+ */
 export function createMetricsRouter(metrics: Registry): Router {
   const router = new Router();
   router.use(gzipWhenAccepted());
   router.get('/metrics', async (ctx) => {
-    const body = await metrics.metrics();
+    const { contentType, body } = await expose(metrics, ctx.get('Accept'));
     ctx.set('Cache-Control', 'no-store');
-    ctx.type = metrics.contentType;
+    ctx.set('Vary', 'Accept');
+    ctx.type = contentType;
     ctx.body = body;
   });
   return router;

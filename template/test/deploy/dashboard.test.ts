@@ -123,3 +123,16 @@ test("every selector of the alert rules is restricted to the service's job", (t)
     }
   }
 });
+
+test('the latency panels show exemplars: from a slow bucket to the trace of a request in it', (t) => {
+  const panels = (dashboard.panels ?? []) as { title?: string; targets?: { expr?: string; exemplar?: boolean }[] }[];
+  const latency = panels.filter((panel) =>
+    (panel.targets ?? []).some((target) =>
+      /histogram_quantile\(.*(http_server_request|db_client_operation)_duration_seconds_bucket/.test(target.expr ?? ''),
+    ),
+  );
+  t.is(latency.length, 2, 'the HTTP and the database latency panels');
+  for (const panel of latency) {
+    for (const target of panel.targets ?? []) t.true(target.exemplar, `${panel.title}: exemplar on ${target.expr}`);
+  }
+});

@@ -557,7 +557,10 @@ test('the Dockerfile runs node on the compiled server in exec form, with PORT ex
   }, `exec form (a JSON array): CMD ${cmd?.args}`);
   t.true(Array.isArray(argv));
   t.is((argv as string[])[0], 'node');
-  t.is((argv as string[])[1], compiledPath('src/server.ts'));
+  // The tracing preload first, as `npm start` runs it: it does nothing unless OTEL_* asks.
+  t.deepEqual((argv as string[]).slice(1, 3), ['--import', `./${compiledPath('src/tracing/register.ts')}`]);
+  t.true(existsSync(path.join(SERVICE_DIR, 'src/tracing/register.ts')));
+  t.is((argv as string[])[3], compiledPath('src/server.ts'));
   t.true(existsSync(path.join(SERVICE_DIR, 'src/server.ts')));
   t.false(
     finalStage.some((instruction) => instruction.keyword === 'ENTRYPOINT' && !instruction.args.startsWith('[')),

@@ -17,13 +17,15 @@ export interface ServiceProcess {
 export interface StartOptions {
   /** Modules to preload with `--import` (paths from the template's directory), such as a test's fault trigger. */
   imports?: string[];
+  /** The module to run instead of `src/server.ts` (a test's own fixture service). */
+  entry?: string;
 }
 
-/** Runs `src/server.ts` in a child process, as `npm start` would, on a free port. */
+/** Runs `src/server.ts` (or `options.entry`) in a child process, as `npm start` would, on a free port. */
 export async function startService(env: Record<string, string>, options: StartOptions = {}): Promise<ServiceProcess> {
   const port = await freePort();
   const imports = (options.imports ?? []).map((module) => `--import=./${module}`);
-  const child = spawn(process.execPath, ['--import=tsx', ...imports, 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--import=tsx', ...imports, options.entry ?? 'src/server.ts'], {
     cwd: TEMPLATE_DIR,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@ import test from 'ava';
 import { pino } from 'pino';
 import { HealthRegistry } from '../../src/health/registry.js';
 import { createShutdown } from '../../src/lifecycle/shutdown.js';
+import { logLines } from '../helpers/log-lines.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -112,4 +113,35 @@ test('background health runs stop first, and a run in progress ends before dispo
   release();
   await done;
   t.deepEqual(steps, ['stop', 'run ended', 'dispose', 'exit 0']);
+});
+
+test('flushes after disposing; a flush that never ends is abandoned before the timeout, and the exit stays 0', async (t) => {
+  const steps: string[] = [];
+  const codes: number[] = [];
+  const { stream, lines } = logLines();
+  const server = await listening();
+  const exited = new Promise<void>((resolve) => {
+    void createShutdown({
+      servers: [server],
+      health: new HealthRegistry({ timeoutMs: 100, cacheMs: 0 }),
+      logger: pino({ level: 'warn' }, stream),
+      delayMs: 0,
+      timeoutMs: 1000,
+      dispose: async () => {
+        steps.push('dispose');
+      },
+      flush: () => {
+        steps.push('flush');
+        return new Promise(() => {});
+      },
+      exit: (code) => {
+        codes.push(code);
+        resolve();
+      },
+    })('SIGTERM');
+  });
+  await exited;
+  t.deepEqual(steps, ['dispose', 'flush']);
+  t.deepEqual(codes, [0]);
+  t.true(lines.some((line) => line.includes('flush on shutdown gave up at the shutdown timeout')));
 });

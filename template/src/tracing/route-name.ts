@@ -1,0 +1,24 @@
+import { trace } from '@opentelemetry/api';
+import type { Middleware } from 'koa';
+
+/**
+ * Names the request's server span by its route template once the router has
+ * matched it (`GET /greetings/:name`, OpenTelemetry's HTTP convention), and
+ * sets `http.route`. The HTTP instrumentation knows only the method, and
+ * Koa's own instrumentation wraps every middleware in a span of its own.
+ * Without tracing there is no active span and this does nothing.
+ */
+export function routeName(): Middleware {
+  return async function routeName(ctx, next) {
+    try {
+      await next();
+    } finally {
+      const span = trace.getActiveSpan();
+      if (span !== undefined && ctx._matchedRoute !== undefined) {
+        const route = String(ctx._matchedRoute);
+        span.setAttribute('http.route', route);
+        span.updateName(`${ctx.method} ${route}`);
+      }
+    }
+  };
+}
