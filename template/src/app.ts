@@ -1,3 +1,4 @@
+import Router from '@koa/router';
 import Koa from 'koa';
 import type { AppContainer } from './container.js';
 import { healthIdentity } from './health/health-body.js';
@@ -40,10 +41,11 @@ export function createApp(container: AppContainer): Koa {
   app.use(errorHandler(logger, errorMetrics));
   app.use(decodablePath());
   app.use(unknownMethods(routers));
-  for (const router of routers) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  // One router over them all: one match and one 405/OPTIONS answer per request, not one per router.
+  const router = new Router();
+  for (const moduleRouter of routers) router.use(moduleRouter.routes());
+  app.use(router.routes());
+  app.use(router.allowedMethods());
 
   // Errors the handler above cannot see, such as a client that goes away mid-response.
   app.on('error', (err: unknown) => logger.warn({ err }, 'response error'));

@@ -1,18 +1,20 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { boundedLogOptions } from './logging/bounds.js';
+import { stdoutDestination } from './logging/stdout.js';
 import { traceContext } from './logging/trace-context.js';
 import type { ServiceIdentity } from './service.js';
 
 /**
  * JSON logs, one object a line, with the service named on each: on stdout,
- * or on `destination` (tests read the lines). Every line is bounded and error
- * messages lose their credentials (`logging/bounds.ts`).
+ * buffered (`logging/stdout.ts`), or on `destination` (tests read the lines).
+ * Every line is bounded and error messages lose their credentials
+ * (`logging/bounds.ts`).
  */
 export function createLogger(
   config: Pick<Config, 'logLevel'>,
   service: ServiceIdentity,
-  destination: DestinationStream = pino.destination(1),
+  destination: DestinationStream = stdoutDestination(),
 ): Logger {
   return pino(
     {

@@ -6,7 +6,8 @@ import type { Middleware } from 'koa';
  * its parameter, and a handler would act on input that no client meant.
  */
 export function decodablePath(): Middleware {
-  return async (ctx, next) => {
+  // Not async (nor the other refusals): a layer that only passes the request on returns next()'s promise.
+  return (ctx, next) => {
     // Only a `%` can make a path undecodable; most paths have none.
     if (ctx.path.includes('%')) {
       try {
@@ -15,6 +16,6 @@ export function decodablePath(): Middleware {
         ctx.throw(400, 'request path is not valid percent-encoding');
       }
     }
-    await next();
+    return next();
   };
 }

@@ -8,12 +8,13 @@ const SAFE_ID = /^[\w.:-]{1,128}$/;
  * cannot write arbitrary text into the logs), else makes one, and returns it.
  */
 export function requestId(): Middleware {
-  return async function requestIdMiddleware(ctx, next) {
+  // Not async: returning next()'s promise spares the request a promise and a turn of the microtask queue.
+  return function requestIdMiddleware(ctx, next) {
     const given = ctx.get('x-request-id');
     const id = SAFE_ID.test(given) ? given : randomUUID();
     ctx.state.requestId = id;
     ctx.set('x-request-id', id);
-    await next();
+    return next();
   };
 }
 

@@ -10,19 +10,17 @@ import type { Middleware } from 'koa';
  */
 export function unknownMethods(routers: readonly Router[]): Middleware {
   const implemented = new Set(routers.flatMap((router) => router.methods));
-  return async (ctx, next) => {
-    if (implemented.has(ctx.method)) {
-      await next();
-      return;
-    }
+  return (ctx, next) => {
+    if (implemented.has(ctx.method)) return next();
     const allowed = new Set(
       routers.flatMap((router) => router.match(ctx.path, ctx.method).path.flatMap((layer) => layer.methods)),
     );
     if (allowed.size === 0) {
       ctx.status = 404;
-      return;
+    } else {
+      ctx.status = 405;
+      ctx.set('Allow', [...allowed].join(', '));
     }
-    ctx.status = 405;
-    ctx.set('Allow', [...allowed].join(', '));
+    return Promise.resolve();
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { flushLogs } from '../logging/stdout.js';
 import type { ErrorMetrics } from '../metrics/error-metrics.js';
 import type { Shutdown } from './shutdown.js';
 
@@ -19,7 +20,8 @@ export interface FatalErrorOptions {
  * fails readiness at once, takes no new connections, lets the requests in
  * flight finish within SHUTDOWN_TIMEOUT_MS, and exits 1; the orchestrator
  * restarts it. Another such error during the drain is logged and changes
- * nothing. Without this, Node prints a plain-text stack and exits at once
+ * nothing. The log buffer is written out with the fatal line, and again at
+ * the exit. Without this, Node prints a plain-text stack and exits at once
  * on an exception, and only warns on a rejection.
  */
 export function exitOnFatalErrors(options: FatalErrorOptions): void {
@@ -33,6 +35,8 @@ export function exitOnFatalErrors(options: FatalErrorOptions): void {
     }
     fatal = true;
     logger.fatal({ err, origin }, `${origin}: draining in-flight requests, then exiting 1`);
+    // Out now, with the lines before it, whatever happens to the process during the drain.
+    flushLogs();
     void shutdown(origin, { fatal: true });
   };
   source.on('uncaughtException', onFatal('uncaughtException'));

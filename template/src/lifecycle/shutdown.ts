@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { BackgroundRuns } from '../health/background-runs.js';
 import type { HealthRegistry } from '../health/registry.js';
+import { flushLogs } from '../logging/stdout.js';
 
 export interface ShutdownOptions {
   servers: Server[];
@@ -48,7 +49,12 @@ export type Shutdown = (reason: string, request?: ShutdownRequest) => Promise<vo
  */
 export function createShutdown(options: ShutdownOptions): Shutdown {
   const { servers, health, logger, delayMs, timeoutMs, dispose, flush } = options;
-  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const exitProcess = options.exit ?? ((code: number) => process.exit(code));
+  const exit = (code: number) => {
+    // The last lines (the drained requests' access log, "shutdown complete") may still be buffered.
+    flushLogs();
+    exitProcess(code);
+  };
   const skipDelay = new AbortController();
   let exitCode = 0;
   let running: Promise<void> | undefined;
