@@ -9,8 +9,8 @@ import { expose } from './exposition.js';
  */
 export function createMetricsRouter(metrics: Registry): Router {
   const router = new Router();
-  router.use(gzipWhenAccepted());
-  router.get('/metrics', async (ctx) => {
+  // On the route, not router.use(): nested in the app's one router, that would gzip every route.
+  router.get('/metrics', gzipWhenAccepted(), async (ctx) => {
     const { contentType, body } = await expose(metrics, ctx.get('Accept'));
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Vary', 'Accept');
