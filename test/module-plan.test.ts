@@ -67,7 +67,7 @@ test('plans a new model with name unique, the module, its test and its registrat
   t.is((routes.match(/docs\.registerPath\(/g) ?? []).length, 5);
   t.regex(content('line-items/schemas.ts'), /max\(PAGE_SIZE_MAX\)/);
   t.regex(content('line-items/schemas.ts'), /\.meta\(\{ id: 'LineItemInput' \}\)/);
-  t.deepEqual(JSON.parse(content('.generator.json')).history.at(-1), {
+  t.deepEqual((JSON.parse(content('.generator.json')) as { history: unknown[] }).history.at(-1), {
     generator: 'module',
     answers: { name: 'LineItem', migration: '20250304050607_create_line_items.ts' },
   });
