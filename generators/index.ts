@@ -2,6 +2,7 @@ import type { NodePlopAPI } from 'plop';
 import { registerPlanActions } from '../src/plan-actions.js';
 import { checkerGenerator } from './checker.js';
 import { modelGenerator } from './model.js';
+import { moduleGenerator } from './module.js';
 import { serviceGenerator, type ServiceGeneratorOptions } from './service.js';
 import { upgradeGenerator } from './upgrade.js';
 
@@ -13,5 +14,6 @@ export function registerGenerators(plop: NodePlopAPI, options: GeneratorOptions)
   serviceGenerator(plop, options);
   checkerGenerator(plop, options);
   modelGenerator(plop, options);
+  moduleGenerator(plop, options);
   upgradeGenerator(plop, options);
 }

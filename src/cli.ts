@@ -22,6 +22,11 @@ export const USAGE: Record<string, { answers: string[]; command: string; does: s
     command: 'npx plop model <service> <ModelName>',
     does: 'add an Objection model, its migration and a test to services/<service>',
   },
+  module: {
+    answers: ['service', 'name'],
+    command: 'npx plop module <service> <ModelName>',
+    does: 'add a database-backed resource (CRUD under /<models>, zod, OpenAPI) to services/<service>',
+  },
   upgrade: {
     answers: ['service'],
     command: 'npx plop upgrade <service>',
@@ -54,7 +59,7 @@ export function helpText(): string {
     'Flags:',
     ...FLAGS.map(([flag, does]) => `  ${flag.padEnd(width)}  ${does}`),
     '',
-    'Names: services and checkers in kebab-case, models in PascalCase. More in README.md.',
+    'Names: services and checkers in kebab-case, models and modules in PascalCase. More in README.md.',
   ].join('\n');
 }
 

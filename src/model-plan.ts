@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { existingService } from './existing-service.js';
 import { assertName, kebabCase, modelNameProblem, tableName } from './names.js';
-import { PlanError, type Plan } from './plan.js';
+import { PlanError, type FileChange, type Plan } from './plan.js';
 import { historyChange } from './upgrade/provenance.js';
 
 export interface ModelPlanInput {
@@ -23,11 +23,36 @@ export interface ModelPlanInput {
  * the service's history.
  */
 export function planModel(input: ModelPlanInput): Plan {
+  const { dir, changes, migration } = planModelFiles(input);
+  return {
+    root: input.root,
+    changes: [
+      ...changes,
+      ...historyChange(input.root, dir, { generator: 'model', answers: { name: input.name, migration } }),
+    ],
+  };
+}
+
+export interface ModelFiles {
+  /** The service's directory, relative to the root. */
+  dir: string;
+  /** The model, its migration and its test. */
+  changes: FileChange[];
+  /** The migration's file name, for the history. */
+  migration: string;
+}
+
+/**
+ * The files of a model, without the history: the model generator records
+ * them as its own run, the module generator as part of its own.
+ * `uniqueName` makes `name` unique in the migration (a module's natural key).
+ */
+export function planModelFiles(input: ModelPlanInput & { uniqueName?: boolean }): ModelFiles {
   assertName(modelNameProblem(input.name));
   const dir = existingService(input.root, input.service);
   const file = kebabCase(input.name);
   const table = tableName(input.name);
-  const modelFile = `${dir}/src/models/${file}.ts`;
+  const modelFile = modelPath(dir, input.name);
   if (existsSync(path.join(input.root, modelFile))) {
     throw new PlanError(`model ${input.name} already exists in ${modelFile}; nothing was written`);
   }
@@ -41,14 +66,23 @@ export function planModel(input: ModelPlanInput): Plan {
     throw new PlanError(`migration ${migration} does not create ${table}; nothing was written`);
   }
   return {
-    root: input.root,
+    dir,
+    migration,
     changes: [
       { type: 'add', path: modelFile, content: modelSource(input.name, table) },
-      { type: 'add', path: `${dir}/migrations/${migration}`, content: migrationSource(table) },
+      {
+        type: 'add',
+        path: `${dir}/migrations/${migration}`,
+        content: migrationSource(table, input.uniqueName === true),
+      },
       { type: 'add', path: `${dir}/test/models/${file}.test.ts`, content: modelTestSource(input.name, file) },
-      ...historyChange(input.root, dir, { generator: 'model', answers: { name: input.name, migration } }),
     ],
   };
+}
+
+/** Where the model `name` lives in a service directory. */
+export function modelPath(dir: string, name: string): string {
+  return `${dir}/src/models/${kebabCase(name)}.ts`;
 }
 
 /** `YYYYMMDDHHMMSS` in UTC, later than every existing migration so the order is kept. */
@@ -107,13 +141,13 @@ export class ${name} extends Model {
 `;
 }
 
-function migrationSource(table: string): string {
+function migrationSource(table: string, uniqueName: boolean): string {
   return `import type { Knex } from 'knex';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('${table}', (table) => {
     table.increments('id').primary();
-    table.string('name', 255).notNullable();
+    table.string('name', 255).notNullable()${uniqueName ? '.unique()' : ''};
     table.timestamps(true, true);
   });
 }

@@ -5,10 +5,11 @@ import { USAGE, generatorIdentity, missingAnswers, readFlags, readUpgradeArgs } 
 const SERVICE = 'npx plop service <name>';
 const CHECKER = 'npx plop checker <service> <checker-name>';
 const MODEL = 'npx plop model <service> <ModelName>';
+const MODULE = 'npx plop module <service> <ModelName>';
 const UPGRADE = 'npx plop upgrade <service>';
 
 const missing: [string[], string | undefined][] = [
-  [[], `choose a generator: ${SERVICE} | ${CHECKER} | ${MODEL} | ${UPGRADE}`],
+  [[], `choose a generator: ${SERVICE} | ${CHECKER} | ${MODEL} | ${MODULE} | ${UPGRADE}`],
   [['service'], `missing name (no terminal to ask): run ${SERVICE}`],
   [['service', 'orders'], undefined],
   [['checker'], `missing service and name (no terminal to ask): run ${CHECKER}`],
@@ -17,6 +18,8 @@ const missing: [string[], string | undefined][] = [
   [['model'], `missing service and name (no terminal to ask): run ${MODEL}`],
   [['model', 'orders'], `missing name (no terminal to ask): run ${MODEL}`],
   [['model', 'orders', 'Order'], undefined],
+  [['module', 'orders'], `missing name (no terminal to ask): run ${MODULE}`],
+  [['module', 'orders', 'Order'], undefined],
   [['service', '--', '--name', 'orders'], undefined],
   [['service', '--', '--name=orders'], undefined],
   [['checker', 'orders', '--', '--name', 'payments'], undefined],
@@ -34,12 +37,15 @@ const missing: [string[], string | undefined][] = [
   [['service', 'orders', '--dry-run', '--skip-install'], undefined],
   [['--dry-run', 'service'], `missing name (no terminal to ask): run ${SERVICE}`],
   [['--force', 'service', 'orders'], undefined],
-  [['services', 'orders'], `unknown generator "services": use one of ${SERVICE} | ${CHECKER} | ${MODEL} | ${UPGRADE}`],
+  [
+    ['services', 'orders'],
+    `unknown generator "services": use one of ${SERVICE} | ${CHECKER} | ${MODEL} | ${MODULE} | ${UPGRADE}`,
+  ],
   [['upgrade'], `missing service (no terminal to ask): run ${UPGRADE}`],
   [['upgrade', 'orders', '--from', 'abc1234'], undefined],
   [['upgrade', '--from', 'abc1234'], `missing service (no terminal to ask): run ${UPGRADE}`],
   [['upgrade', '--check', '_'], `missing service (no terminal to ask): run ${UPGRADE}`],
-  [['--dest', '/tmp/x'], `choose a generator: ${SERVICE} | ${CHECKER} | ${MODEL} | ${UPGRADE}`],
+  [['--dest', '/tmp/x'], `choose a generator: ${SERVICE} | ${CHECKER} | ${MODEL} | ${MODULE} | ${UPGRADE}`],
 ];
 
 for (const [args, expected] of missing) {
@@ -68,12 +74,13 @@ for (const [args, expected] of flags) {
   });
 }
 
-test('USAGE lists the four generators and their answers, in order', (t) => {
-  t.deepEqual(Object.keys(USAGE), ['service', 'checker', 'model', 'upgrade']);
+test('USAGE lists the five generators and their answers, in order', (t) => {
+  t.deepEqual(Object.keys(USAGE), ['service', 'checker', 'model', 'module', 'upgrade']);
   t.deepEqual(USAGE.upgrade?.answers, ['service']);
   t.deepEqual(USAGE.service?.answers, ['name']);
   t.deepEqual(USAGE.checker?.answers, ['service', 'name']);
   t.deepEqual(USAGE.model?.answers, ['service', 'name']);
+  t.deepEqual(USAGE.module?.answers, ['service', 'name']);
 });
 
 test("generatorIdentity is the repository's package name and version", (t) => {

@@ -1,8 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 import pg from 'pg';
 import { Fixture, git } from './upgrade/helpers/fixture.js';
@@ -13,9 +15,10 @@ import { Fixture, git } from './upgrade/helpers/fixture.js';
  * commit has an older template, generate a service with the real plop command
  * and standard input closed, edit it, extend it with a checker and a model,
  * commit; then the generator gets today's template, and `plop upgrade`
- * merges it in and installs. The result must type-check, lint, pass its tests
- * on the local PostgreSQL, start, answer its probes and a clean /metrics, and
- * `upgrade --check` must find it current.
+ * merges it in and installs, and `plop module` adds a resource. The result must
+ * type-check, lint, pass its tests on the local PostgreSQL, start, answer its
+ * probes, a clean /metrics, a valid /openapi.json and the module's routes
+ * (a duplicate create a 409), and `upgrade --check` must find it current.
  */
 
 const test = anyTest as TestFn<{ fixture: Fixture; root: string; service: string }>;
@@ -96,8 +99,12 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number):
   }
 }
 
-/** Starts the built service on PostgreSQL, checks its probes and metrics, stops it with SIGTERM. */
-async function startAndProbe(t: ExecutionContext<unknown>, service: string): Promise<string> {
+/** Starts the built service on PostgreSQL, checks its probes and metrics, runs `more` on it, stops it with SIGTERM. */
+async function startAndProbe(
+  t: ExecutionContext<unknown>,
+  service: string,
+  more: (base: string) => Promise<void> = async () => {},
+): Promise<string> {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/src/server.js'], {
     cwd: service,
@@ -125,6 +132,7 @@ async function startAndProbe(t: ExecutionContext<unknown>, service: string): Pro
     check.stdin.end(metrics.text);
     t.is(await new Promise((resolve) => check.on('close', resolve)), 0, findings);
     t.regex(metrics.text, /service_build_info\{service_name="demo",service_version="0\.1\.0"/);
+    await more(base);
     return ready;
   } finally {
     child.kill('SIGTERM');
@@ -211,22 +219,68 @@ test.serial("plop upgrade demo merges today's template into it and installs", as
   t.is(git(f.project, 'status', '--porcelain'), '');
 });
 
+test.serial('plop module demo Product adds a resource to the upgraded service', async (t) => {
+  const f = t.context.fixture;
+  const module = await plop(f, 'module', 'demo', 'Product');
+  t.is(module.code, 0, module.output);
+  t.true(f.read('src/app.ts').includes('createProductsRouter(container.cradle, docs),'));
+  t.true(existsSync(path.join(t.context.service, 'src/modules/products/routes.ts')));
+  f.commitProject('A products module');
+});
+
 test.serial('the upgraded service type-checks, lints and passes its tests on PostgreSQL', async (t) => {
   for (const script of ['typecheck', 'lint', 'test']) {
     const result = await npm(t.context.service, script);
     t.is(result.code, 0, `npm run ${script}:\n${result.output}`);
   }
-  const pglite = await run('npm', ['test', '--', 'test/models'], t.context.service, { DATABASE_URL: '' });
-  t.is(pglite.code, 0, `the model's test on PGlite:\n${pglite.output}`);
+  const pglite = await run(
+    'npm',
+    ['test', '--', 'test/models', 'test/modules', 'test/http/openapi.test.ts'],
+    t.context.service,
+    {
+      DATABASE_URL: '',
+    },
+  );
+  t.is(pglite.code, 0, `the model's and modules' tests on PGlite:\n${pglite.output}`);
 });
 
-test.serial('the built service answers its probes, with its checker, and a clean /metrics', async (t) => {
-  const build = await npm(t.context.service, 'build');
-  t.is(build.code, 0, build.output);
-  const ready = await startAndProbe(t, t.context.service);
-  t.regex(ready, /"database"/);
-  t.regex(ready, /"payments-api"/);
-});
+test.serial(
+  'the built service answers its probes, with its checker, a clean /metrics, /openapi.json and its module',
+  async (t) => {
+    const build = await npm(t.context.service, 'build');
+    t.is(build.code, 0, build.output);
+    const ready = await startAndProbe(t, t.context.service, async (base) => {
+      const openapi = await get(`${base}/openapi.json`);
+      t.is(openapi.status, 200);
+      const document = JSON.parse(openapi.text) as { openapi: string; paths: Record<string, object> };
+      t.is(document.openapi, '3.1.0');
+      // The service's own validator, a devDependency of the template.
+      const resolve = createRequire(path.join(t.context.service, 'package.json')).resolve;
+      const { default: SwaggerParser } = (await import(pathToFileURL(resolve('@apidevtools/swagger-parser')).href)) as {
+        default: { validate(document: object): Promise<unknown> };
+      };
+      await t.notThrowsAsync(SwaggerParser.validate(structuredClone(document)));
+      for (const route of ['/healthz', '/ready', '/ready/{check}', '/metrics', '/openapi.json', '/greetings']) {
+        t.truthy(document.paths[route], route);
+      }
+      t.deepEqual(Object.keys(document.paths['/products'] ?? {}).sort(), ['get', 'post']);
+      t.deepEqual(Object.keys(document.paths['/products/{id}'] ?? {}).sort(), ['delete', 'get', 'patch']);
+
+      const create = () =>
+        fetch(`${base}/products`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'e2e' }),
+          signal: AbortSignal.timeout(30_000),
+        });
+      t.is((await create()).status, 201);
+      const duplicate = await create();
+      t.is(duplicate.status, 409, await duplicate.text());
+    });
+    t.regex(ready, /"database"/);
+    t.regex(ready, /"payments-api"/);
+  },
+);
 
 test.serial('upgrade --check finds it current, and writes nothing', async (t) => {
   const f = t.context.fixture;

@@ -216,9 +216,13 @@ const badExtensions: [string[], RegExp][] = [
   [['model', 'demo', 'order'], /model name "order" is invalid: use a PascalCase identifier/],
   [['model', 'demo', 'Order;rm'], /model name "Order;rm" is invalid/],
   [['model', 'demo', '../Order'], /model name "\.\.\/Order" is invalid/],
+  [['module', 'missing', 'Order'], /create it first with: npx plop service missing/],
+  [['module', 'demo', 'orders'], /model name "orders" is invalid: use a PascalCase identifier/],
+  [['module', 'demo', '../Order'], /model name "\.\.\/Order" is invalid/],
+  [['module', 'demo', 'Greeting'], /module greetings already exists in services\/demo\/src\/modules\/greetings/],
 ];
 
-test('bad checker and model inputs: each exits non-zero with a message and changes nothing', async (t) => {
+test('bad checker, model and module inputs: each exits non-zero with a message and changes nothing', async (t) => {
   const root = copyOfGenerated();
   const before = treeHash(root);
   const queue = [...badExtensions];

@@ -25,6 +25,7 @@ import { createHealthRouter } from '../../template/src/health/routes.js';
 import { accessLog } from '../../template/src/http/access-log.js';
 import { decodablePath } from '../../template/src/http/decodable-path.js';
 import { errorHandler } from '../../template/src/http/error-handler.js';
+import { createApiDocs } from '../../template/src/http/openapi.js';
 import { requestId } from '../../template/src/http/request-id.js';
 import { unknownMethods } from '../../template/src/http/unknown-methods.js';
 import { createHttpMetricsMiddleware } from '../../template/src/metrics/http-metrics.js';
@@ -48,7 +49,7 @@ if (without.has('greeting-validation')) {
   });
   routers.push(plain);
 } else {
-  routers.push(createGreetingsRouter(container.cradle));
+  routers.push(createGreetingsRouter(container.cradle, createApiDocs()));
 }
 
 const app = new Koa();

@@ -16,9 +16,9 @@ export const PROVENANCE_FILE = '.generator.json';
 
 /** One generator run on the service, with the answers that replay it. */
 export interface HistoryEntry {
-  /** `service`, `checker`, `model`. */
+  /** `service`, `checker`, `model`, `module`. */
   generator: string;
-  /** `{ name }`; a model also records its migration's file name, which carries a timestamp. */
+  /** `{ name }`; a model (and a module) also records its migrations' file names, which carry a timestamp. */
   answers: Record<string, string>;
 }
 

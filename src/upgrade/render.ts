@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { planChecker } from '../checker-plan.js';
 import { planModel } from '../model-plan.js';
+import { planModule } from '../module-plan.js';
 import { applyPlan } from '../plan.js';
 import { serviceDir } from '../service-plan.js';
 import { isCopied, isText, readTemplate, renderTemplate, type TemplateFile } from '../template-files.js';
@@ -75,6 +76,14 @@ function replayPlan(root: string, service: string, entry: HistoryEntry) {
       return planChecker({ root, service, name });
     case 'model':
       return planModel({ root, service, name, migration: entry.answers.migration });
+    case 'module':
+      return planModule({
+        root,
+        service,
+        name,
+        migration: entry.answers.migration,
+        uniqueMigration: entry.answers.uniqueMigration,
+      });
     default:
       throw new UpgradeError(`the history names a generator this version does not know: ${entry.generator}`);
   }

@@ -2,16 +2,21 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { AppContainer } from './container.js';
 import { healthIdentity } from './health/health-body.js';
+import { documentHealthRoutes } from './health/openapi.js';
 import { createHealthRouter } from './health/routes.js';
 import { accessLog } from './http/access-log.js';
 import { decodablePath } from './http/decodable-path.js';
 import { errorHandler } from './http/error-handler.js';
+import { createApiDocs } from './http/openapi.js';
+import { createOpenApiRouter } from './http/openapi-routes.js';
 import { requestId } from './http/request-id.js';
 import { unknownMethods } from './http/unknown-methods.js';
 import { createHttpMetricsMiddleware } from './metrics/http-metrics.js';
+import { documentMetricsRoute } from './metrics/openapi.js';
 import { createMetricsRouter } from './metrics/routes.js';
 import { createGreetingsRouter } from './modules/greetings/routes.js';
 import { routeName } from './tracing/route-name.js';
+// plop:module-imports (generated modules are imported above this line)
 
 /**
  * Builds the Koa app from the container, without listening: `server.ts`
@@ -27,11 +32,17 @@ import { routeName } from './tracing/route-name.js';
 export function createApp(container: AppContainer): Koa {
   const { health, logger, metrics, errorMetrics, service, config } = container.cradle;
   const app = new Koa();
+  // Each router documents its paths here, for `/openapi.json`.
+  const docs = createApiDocs();
+  documentHealthRoutes(docs);
+  if (config.metricsPort === undefined) documentMetricsRoute(docs);
   const routers = [
     createHealthRouter(health, healthIdentity(service, config.releaseId)),
     // With METRICS_PORT, /metrics is served there only (createMetricsApp), never to the public.
     ...(config.metricsPort === undefined ? [createMetricsRouter(metrics)] : []),
-    createGreetingsRouter(container.cradle),
+    createOpenApiRouter(docs, service),
+    createGreetingsRouter(container.cradle, docs),
+    // plop:module-routers (generated modules are registered above this line)
   ];
 
   app.use(requestId());

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import nodePlop from 'node-plop';
@@ -49,17 +49,18 @@ function refusal(outcome: Outcome): string {
   return JSON.stringify(outcome.failures);
 }
 
-test('the four generators are registered, with their prompts', async (t) => {
+test('the five generators are registered, with their prompts', async (t) => {
   const plop = await plopIn(temp.make());
   t.deepEqual(
     plop.getGeneratorList().map((generator) => generator.name),
-    ['service', 'checker', 'model', 'upgrade'],
+    ['service', 'checker', 'model', 'module', 'upgrade'],
   );
   const prompts = (name: string) =>
     (plop.getGenerator(name).prompts as { name: string }[]).map((prompt) => prompt.name);
   t.deepEqual(prompts('service'), ['name']);
   t.deepEqual(prompts('checker'), ['service', 'name']);
   t.deepEqual(prompts('model'), ['service', 'name']);
+  t.deepEqual(prompts('module'), ['service', 'name']);
   t.deepEqual(prompts('upgrade'), ['service']);
 });
 
@@ -74,6 +75,9 @@ test('the prompts validate with the name rules', async (t) => {
   t.regex(String(validate('checker', 1, 'x')), /checker name "x" is invalid/);
   t.true(validate('model', 1, 'Order'));
   t.regex(String(validate('model', 1, 'order')), /PascalCase/);
+  t.true(validate('module', 1, 'Order'));
+  t.regex(String(validate('module', 1, 'orders')), /PascalCase/);
+  t.regex(String(validate('module', 1, 'Problem')), /taken by the template's own schemas/);
 });
 
 test('service, then checker, then model: the tree of a generated service', async (t) => {
@@ -193,6 +197,11 @@ const invalid: [string, Record<string, string>][] = [
   ['model', { service: 'orders', name: 'order' }],
   ['model', { service: 'orders', name: '../Order' }],
   ['model', { service: 'orders', name: 'Model' }],
+  ['module', { service: 'orders', name: 'order' }],
+  ['module', { service: 'orders', name: '../Order' }],
+  ['module', { service: '../orders', name: 'Order' }],
+  ['module', { service: 'orders', name: 'Problem' }],
+  ['module', { service: 'orders' }],
 ];
 
 for (const [generator, answers] of invalid) {
@@ -248,6 +257,57 @@ test('a dry-run checker and model write nothing and list their files', async (t)
     'would change services/orders/.generator.json',
   ]);
   t.is(comments.length, 8);
+  t.is(treeHash(root), before);
+});
+
+test('module: routes, schemas and a test registered in app.ts, with a new model whose name is unique', async (t) => {
+  const root = temp.make();
+  succeeded(await run(root, 'service', { name: 'orders' }));
+  const dir = path.join(root, 'services/orders');
+  const appBefore = readFileSync(path.join(dir, 'src/app.ts'), 'utf8');
+  const changes = succeeded(await run(root, 'module', { service: 'orders', name: 'LineItem' }));
+  t.deepEqual(changes, [{ type: 'write', path: '8 files, all or nothing' }]);
+  t.true(existsSync(path.join(dir, 'src/models/line-item.ts')));
+  t.true(existsSync(path.join(dir, 'src/modules/line-items/routes.ts')));
+  t.true(existsSync(path.join(dir, 'src/modules/line-items/schemas.ts')));
+  t.true(existsSync(path.join(dir, 'test/modules/line-items/routes.test.ts')));
+  const [migration, ...others] = readdirSync(path.join(dir, 'migrations')).filter((file) => file !== '.gitkeep');
+  t.deepEqual(others, []);
+  t.regex(
+    readFileSync(path.join(dir, 'migrations', migration!), 'utf8'),
+    /table\.string\('name', 255\)\.notNullable\(\)\.unique\(\);/,
+  );
+  const app = readFileSync(path.join(dir, 'src/app.ts'), 'utf8');
+  t.is(
+    app,
+    appBefore
+      .replace(
+        /^(\/\/ plop:module-imports)/m,
+        "import { createLineItemsRouter } from './modules/line-items/routes.js';\n$1",
+      )
+      .replace(/^( *)(\/\/ plop:module-routers)/m, '$1createLineItemsRouter(container.cradle, docs),\n$1$2'),
+  );
+  const provenance = JSON.parse(readFileSync(path.join(dir, '.generator.json'), 'utf8')) as { history: unknown[] };
+  t.deepEqual(provenance.history.at(-1), { generator: 'module', answers: { name: 'LineItem', migration } });
+
+  const before = treeHash(root);
+  t.regex(refusal(await run(root, 'module', { service: 'orders', name: 'LineItem' })), /already exists/);
+  t.is(treeHash(root), before);
+});
+
+test('a dry-run module writes nothing and lists its files', async (t) => {
+  const root = temp.make();
+  succeeded(await run(root, 'service', { name: 'orders' }));
+  const before = treeHash(root);
+  const plop = await plopIn(root, { dryRun: true });
+  const comments: string[] = [];
+  const result = await plop
+    .getGenerator('module')
+    .runActions({ service: 'orders', name: 'Order' }, { onComment: (line: string) => comments.push(line) });
+  t.deepEqual(result.changes, [{ type: 'dry-run', path: '8 files planned, nothing written' }]);
+  t.is(comments.length, 8);
+  t.true(comments.includes('would add services/orders/src/modules/orders/routes.ts'));
+  t.true(comments.includes('would change services/orders/src/app.ts'));
   t.is(treeHash(root), before);
 });
 

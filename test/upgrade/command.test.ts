@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import { planModule } from '../../src/module-plan.js';
+import { applyPlan } from '../../src/plan.js';
 import { tempDirs, treeHash, treeSnapshot } from '../helpers/tree.js';
 import { Fixture, type Extension } from './helpers/fixture.js';
 
@@ -155,6 +157,37 @@ test('a checker and a model added before, the template adding a line next to a m
     { generator: 'checker', answers: { name: 'payments-api' } },
     { generator: 'model', answers: { name: 'LineItem', migration: '20261202030405_create_line_items.ts' } },
   ]);
+});
+
+test('a module added before, the template changing app.ts next to its marker: the module kept, no conflict', async (t) => {
+  const f = fixture();
+  f.generate('demo', HISTORY);
+  const now = new Date('2026-12-02T04:00:00Z');
+  applyPlan(planModule({ root: f.project, service: 'demo', name: 'Product', now }));
+  f.commitProject('A products module');
+  f.editTemplate('src/app.ts', (text) =>
+    text.replace('    // plop:module-routers', '    // A router the template adds.\n    // plop:module-routers'),
+  );
+  f.commitTemplate('Template: a line above the routers marker');
+  const run = await f.upgrade();
+  t.is(run.code, 0, [...run.out, ...run.err].join('\n'));
+  const app = f.read('src/app.ts');
+  for (const line of [
+    "import { createProductsRouter } from './modules/products/routes.js';",
+    'createProductsRouter(container.cradle, docs),',
+    'createGreetingsRouter(container.cradle, docs),',
+    '// A router the template adds.',
+  ]) {
+    t.is(app.split(line).length, 2, `${line} once in:\n${app}`);
+  }
+  t.notRegex(app, /^<<<<<<< /m);
+  t.true(existsSync(f.file('src/modules/products/routes.ts')));
+  t.true(existsSync(f.file('migrations/20261202040000_create_products.ts')));
+  const provenance = JSON.parse(f.read('.generator.json')) as { history: unknown[] };
+  t.deepEqual(provenance.history.at(-1), {
+    generator: 'module',
+    answers: { name: 'Product', migration: '20261202040000_create_products.ts' },
+  });
 });
 
 test('a file you deleted that the template changed stays deleted and is reported', async (t) => {

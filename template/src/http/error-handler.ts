@@ -32,17 +32,19 @@ export function errorHandler(logger: Logger, errors: ErrorMetrics): Middleware {
         const route = ctx._matchedRoute === undefined ? 'unmatched' : String(ctx._matchedRoute);
         failures.log('error', route, { err: error, requestId: requestIdOf(ctx) }, 'request failed');
       }
-      const { expose, message, headers } = (error ?? {}) as { expose?: unknown; message?: unknown; headers?: unknown };
+      const { expose, message, headers, errors: fieldErrors } = (error ?? {}) as Record<string, unknown>;
       // Headers an HttpError asks for, such as Allow on a 405.
       if (status < 500 && headers && typeof headers === 'object') ctx.set(headers as Record<string, string>);
       const exposed = status < 500 && expose === true && typeof message === 'string' ? message : undefined;
       if (database?.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(database.retryAfterSeconds));
-      problem(ctx, status, database?.detail ?? exposed);
+      // The per-field errors of an invalid input (`validate()`), shown with its message.
+      const fields = exposed !== undefined && Array.isArray(fieldErrors) ? fieldErrors : undefined;
+      problem(ctx, status, database?.detail ?? exposed, fields);
     }
   };
 }
 
-function problem(ctx: Context, status: number, detail?: string): void {
+function problem(ctx: Context, status: number, detail?: string, errors?: unknown[]): void {
   ctx.status = status;
   ctx.type = 'application/problem+json';
   ctx.body = {
@@ -50,6 +52,7 @@ function problem(ctx: Context, status: number, detail?: string): void {
     title: STATUS_CODES[status] ?? 'Error',
     status,
     ...(detail !== undefined && { detail }),
+    ...(errors !== undefined && { errors }),
     requestId: requestIdOf(ctx),
   };
 }
