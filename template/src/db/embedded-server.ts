@@ -126,6 +126,8 @@ export class EmbeddedServer {
     const starting = this.#state === 'starting';
     if (this.#state !== 'failed') this.#state = 'stopped';
     if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
+    // Started, it no longer kept the process alive: waiting for its exit must.
+    this.#child.ref();
     if (this.#child.connected) this.#child.send({ type: 'stop' } satisfies ParentMessage, () => {});
     const kill = setTimeout(() => this.#child.kill('SIGKILL'), starting ? 0 : STOP_GRACE_MS);
     await this.#exited;
