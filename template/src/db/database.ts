@@ -54,11 +54,12 @@ export function createDatabase(config: Config, logger: Logger): Knex {
     });
   }
   // PGlite is a single backend: one connection, which migrations and checks share.
+  const server = new EmbeddedServer(config.pgliteDataDir, logger);
   const embedded: EmbeddedClientConfig = {
     ...common,
     client: EmbeddedClient,
-    embeddedServer: new EmbeddedServer(config.pgliteDataDir, logger),
-    connection: () => embedded.embeddedServer.connection(config.dbConnectTimeoutMs),
+    embeddedServer: server,
+    connection: () => server.connection(config.dbConnectTimeoutMs),
     pool: { min: 0, max: 1, createTimeoutMillis: config.dbConnectTimeoutMs },
     acquireConnectionTimeout: config.dbAcquireTimeoutMs,
   };

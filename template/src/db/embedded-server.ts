@@ -12,7 +12,7 @@ const CHILD_ENTRY = path.join(import.meta.dirname, `embedded-server-child${path.
 /** How long the child may take to close PGlite when asked (a fraction of a second), before it is killed. */
 const STOP_GRACE_MS = 1000;
 
-export type EmbeddedState = 'starting' | 'ready' | 'failed' | 'stopped';
+type EmbeddedState = 'starting' | 'ready' | 'failed' | 'stopped';
 
 /** A connection error with PostgreSQL's SQLSTATE, so it is classified as PostgreSQL's own would be. */
 class EmbeddedDatabaseError extends Error {
@@ -91,10 +91,6 @@ export class EmbeddedServer {
     // it has started (or failed), the child no longer keeps the service's
     // process alive: a process that ends without stopping it ends it too.
     this.started.catch(() => {}).finally(() => this.#unref());
-  }
-
-  get state(): EmbeddedState {
-    return this.#state;
   }
 
   /**
