@@ -24,7 +24,9 @@ import { START_TIMEOUT_MS, startService, status, waitFor, type ServiceProcess } 
  * failing readiness, not a crash. The PGlite pass runs these; the
  * PostgreSQL pass has no embedded database to test.
  */
-const test = (usingPostgres() ? anyTest.skip : anyTest) as TestFn;
+// One at a time: each starts PGlite (seconds of CPU), and starts competing for the CPU would
+// only lengthen one another.
+const test = (usingPostgres() ? anyTest.serial.skip : anyTest.serial) as TestFn;
 
 function newDataDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'embedded-'));
