@@ -96,10 +96,11 @@ test('/healthz answers at once through a first start on a new data directory, an
   const slowest = Math.max(...answers);
   const controlSlowest = Math.max(...controlAnswers);
   const busy = controlSlowest > CONTROL_QUIET_MS;
-  const bound = busy ? LIVENESS_ANSWER_BUSY_MS : LIVENESS_ANSWER_MS;
+  // On a machine so busy that the bare control itself is slow, twice its slowest: a held event loop is seconds.
+  const bound = busy ? Math.max(LIVENESS_ANSWER_BUSY_MS, 2 * controlSlowest) : LIVENESS_ANSWER_MS;
   t.log(
     `${answers.length} answers from listening to ready, slowest ${slowest.toFixed(0)} ms; ` +
-      `control's slowest ${controlSlowest.toFixed(0)} ms (${busy ? 'busy' : 'quiet'} machine: bound ${bound} ms)`,
+      `control's slowest ${controlSlowest.toFixed(0)} ms (${busy ? 'busy' : 'quiet'} machine: bound ${bound.toFixed(0)} ms)`,
   );
   t.true(answers.length >= 3, 'polled while the database started');
   t.true(slowest <= bound, `a /healthz answer took ${slowest.toFixed(0)} ms (bound ${bound} ms)`);
