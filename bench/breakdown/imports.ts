@@ -22,7 +22,6 @@ const MODULES = [
   'awilix',
   'pg',
   'knex',
-  'knex-pglite',
   'objection',
   './dist/src/container.js',
   './dist/src/app.js',

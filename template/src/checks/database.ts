@@ -53,9 +53,9 @@ async function acquire(pool: ConnectionPool, signal: AbortSignal): Promise<unkno
 }
 
 /**
- * Marks a connection for the pool to destroy instead of reusing, and closes a
- * PostgreSQL socket at once (pg's `end()` destroys it when a query is active).
- * PGlite's single in-process connection is the database itself: keep it.
+ * Marks a connection for the pool to destroy instead of reusing, and closes its
+ * socket at once (pg's `end()` destroys it when a query is active). The
+ * embedded database is reached through pg too: its session ends the same way.
  */
 function discard(connection: unknown): void {
   if (!(connection instanceof pg.Client)) return;

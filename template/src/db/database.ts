@@ -1,22 +1,16 @@
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import knex, { type Knex } from 'knex';
-import type ClientPGLite from 'knex-pglite';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { RepeatedFailures } from '../logging/repeated-failures.js';
 import { safeText } from '../safe-text.js';
-
-// knex builds its client synchronously, so PGlite's dialect is loaded with a
-// synchronous require, and only when it is used: a service on PostgreSQL
-// never loads PGlite (or its WebAssembly glue) at start.
-const require = createRequire(import.meta.url);
+import { EmbeddedClient, type EmbeddedClientConfig } from './embedded-client.js';
+import { EmbeddedServer } from './embedded-server.js';
 
 /**
- * The knex instance: PostgreSQL through pg when DATABASE_URL is set, else an
- * embedded PostgreSQL (PGlite) so the service runs with no database server.
- * With pg, building it opens no connection: the pool connects on first use.
+ * The knex instance, through pg either way: PostgreSQL when DATABASE_URL is
+ * set, else an embedded PostgreSQL (PGlite), started here in a process of its
+ * own (embedded-server.ts), so the service runs with no database server.
+ * Building it opens no connection: the pool connects on first use.
  */
 export function createDatabase(config: Config, logger: Logger): Knex {
   // In an outage knex warns on every failed acquire: each kind once, then once a minute with the count.
@@ -59,13 +53,17 @@ export function createDatabase(config: Config, logger: Logger): Knex {
       acquireConnectionTimeout: config.dbAcquireTimeoutMs,
     });
   }
-  // PGlite starts at once in the background and needs its directory to exist.
-  if (!config.pgliteDataDir.startsWith('memory://')) mkdirSync(config.pgliteDataDir, { recursive: true });
-  return knex({
+  // PGlite is a single backend: one connection, which migrations and checks share.
+  const server = new EmbeddedServer(config.pgliteDataDir, logger);
+  const embedded: EmbeddedClientConfig = {
     ...common,
-    client: require('knex-pglite') as typeof ClientPGLite,
-    connection: { connectionString: pgliteLocation(config.pgliteDataDir) },
-  });
+    client: EmbeddedClient,
+    embeddedServer: server,
+    connection: () => server.connection(config.dbConnectTimeoutMs),
+    pool: { min: 0, max: 1, createTimeoutMillis: config.dbConnectTimeoutMs },
+    acquireConnectionTimeout: config.dbAcquireTimeoutMs,
+  };
+  return knex(embedded);
 }
 
 /** One line for the log that says which database is in use, without credentials. */
@@ -73,8 +71,4 @@ export function describeDatabase(config: Config): string {
   if (!config.databaseUrl) return `PGlite (embedded) at ${config.pgliteDataDir}`;
   const url = new URL(config.databaseUrl);
   return `PostgreSQL at ${url.hostname}:${url.port || '5432'}${url.pathname}`;
-}
-
-function pgliteLocation(dataDir: string): string {
-  return dataDir.startsWith('memory://') ? dataDir : `file://${path.resolve(dataDir)}`;
 }

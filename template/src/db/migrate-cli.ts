@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { readServiceIdentity } from '../service.js';
 import { createLogger } from '../logger.js';
 import { createDatabase, describeDatabase } from './database.js';
+import { databaseStarted } from './embedded-client.js';
 import { Migrator } from './migrator.js';
 
 /**
@@ -22,6 +23,7 @@ async function main(): Promise<number> {
   const db = createDatabase({ ...config, dbStatementTimeoutMs: 0 }, logger);
   try {
     logger.info(`migrating ${describeDatabase(config)}`);
+    await databaseStarted(db);
     const applied = await new Migrator(db, logger).latest();
     logger.info({ applied }, `migrations up to date (${applied.length} applied)`);
     return 0;

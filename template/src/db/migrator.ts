@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { HealthCheckError } from '../health/check-error.js';
 import type { HealthChecker } from '../health/types.js';
+import { databaseStarted } from './embedded-client.js';
 import { DirectoryMigrationSource, MIGRATIONS_DIR } from './migration-source.js';
 
 export interface MigratorOptions {
@@ -138,6 +139,12 @@ export class Migrator {
 
   async #retry(): Promise<void> {
     this.#state = 'running';
+    // An embedded database that is still starting would fail each attempt and
+    // back off past the moment it is ready; one that cannot start has said why.
+    const stopped = new Promise<boolean>((resolve) =>
+      this.#stopped.signal.addEventListener('abort', () => resolve(false), { once: true }),
+    );
+    if (!(await Promise.race([databaseStarted(this.#db).then(() => true), stopped]).catch(() => false))) return;
     let delayMs = this.#options.initialDelayMs;
     for (let attempt = 1; !this.#stopped.signal.aborted; attempt++) {
       try {

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { createDatabaseChecker } from '../../src/checks/database.js';
 import { loadConfig } from '../../src/config.js';
 import { createDatabase } from '../../src/db/database.js';
+import { databaseStarted } from '../../src/db/embedded-client.js';
 import { poolOf, poolStats, type ConnectionPool, type PoolStats } from '../../src/db/pool.js';
 import { HealthRegistry } from '../../src/health/registry.js';
 import type { CheckResult, HealthReport } from '../../src/health/types.js';
@@ -37,6 +38,7 @@ const proxies: { stop(): Promise<void> }[] = [];
 test.before(async () => {
   testDatabase = await createTestDatabase();
   db = createDatabase(loadConfig({ ...testDatabase.env, LOG_LEVEL: 'silent' }), logger);
+  await databaseStarted(db);
   await db.raw('select 1');
 });
 

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createDatabase } from '../../src/db/database.js';
+import { databaseStarted } from '../../src/db/embedded-client.js';
 import { DirectoryMigrationSource } from '../../src/db/migration-source.js';
 import { Migrator } from '../../src/db/migrator.js';
 import { HealthCheckError } from '../../src/health/check-error.js';
@@ -72,6 +73,7 @@ test.before(async () => {
   for (const [file, source] of Object.entries(MIGRATIONS)) await writeFile(path.join(tmpDir, file), source);
   testDatabase = await createTestDatabase();
   db = createDatabase(loadConfig({ ...testDatabase.env, LOG_LEVEL: 'silent' }), logger);
+  await databaseStarted(db);
 });
 
 test.after.always(async () => {
@@ -258,8 +260,8 @@ test.serial('without migrating itself, the service is ready once the Job has app
   const jobDb = createDatabase(loadConfig({ ...jobDatabase.env, LOG_LEVEL: 'silent' }), logger);
   opened.push(jobDb);
   t.teardown(() => jobDatabase.drop());
-  // An embedded database starts on its first query, which can outlast the check's timeout.
-  await jobDb.raw('select 1');
+  // An embedded database takes seconds to start, which can outlast the check's timeout.
+  await databaseStarted(jobDb);
   const options = { directory: tmpDir, tableName: 'job_migrations' };
   const service = new Migrator(jobDb, logger, options);
   const checker = service.appliedChecker();

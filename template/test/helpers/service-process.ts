@@ -41,11 +41,10 @@ export async function startService(env: Record<string, string>, options: StartOp
 
 /**
  * How long a test waits for a service it spawned to listen or become ready.
- * tsx compiles the source first and PGlite compiles its WebAssembly: seconds
- * on a quiet machine, tens of seconds on a busy CI machine running suites in
- * parallel (over 90 s for PGlite, whose start holds the event loop, with
- * several starting at once). Start-up time is the benchmark's to measure, not
- * the tests'.
+ * tsx compiles the source first and PGlite (in its own process) compiles its
+ * WebAssembly: seconds on a quiet machine, tens of seconds on a busy CI
+ * machine running suites in parallel (over 90 s for PGlite with several
+ * starting at once). Start-up time is the benchmark's to measure, not the tests'.
  */
 export const START_TIMEOUT_MS = 180_000;
 

@@ -2,6 +2,7 @@ import type Koa from 'koa';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createAppContainer, disposeContainer, type AppContainer } from '../../src/container.js';
+import { databaseStarted } from '../../src/db/embedded-client.js';
 import { createTestDatabase } from './database.js';
 
 export interface TestApp {
@@ -21,6 +22,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const config = loadConfig({ LOG_LEVEL: 'silent', ...database.env, ...env });
   const container = createAppContainer(config);
   const app = createApp(container);
+  // Tests use the database at once; the embedded one takes seconds to start.
+  await databaseStarted(container.cradle.db);
   return {
     container,
     app,

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../../src/config.js';
 import { createDatabase } from '../../src/db/database.js';
+import { databaseStarted } from '../../src/db/embedded-client.js';
 import { poolOf, type ConnectionPool } from '../../src/db/pool.js';
 import { registerPoolMetrics } from '../../src/metrics/db-pool-metrics.js';
 import { SETTLE_MS } from '../helpers/bounds.js';
@@ -20,6 +21,7 @@ let registry: Registry;
 test.before(async () => {
   testDatabase = await createTestDatabase();
   db = createDatabase(loadConfig({ ...testDatabase.env, LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
+  await databaseStarted(db);
   registry = new Registry();
   registerPoolMetrics(db, registry);
   await db.raw('select 1');

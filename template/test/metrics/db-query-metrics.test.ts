@@ -4,6 +4,7 @@ import pino from 'pino';
 import { Registry, type Histogram } from 'prom-client';
 import { loadConfig } from '../../src/config.js';
 import { createDatabase } from '../../src/db/database.js';
+import { databaseStarted } from '../../src/db/embedded-client.js';
 import { instrumentQueries } from '../../src/metrics/db-query-metrics.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -18,6 +19,7 @@ let registry: Registry;
 test.before(async () => {
   testDatabase = await createTestDatabase();
   db = createDatabase(loadConfig({ ...testDatabase.env, LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
+  await databaseStarted(db);
   registry = new Registry();
   instrumentQueries(db, registry);
   await db.schema.createTable('widgets', (table) => {
