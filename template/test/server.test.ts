@@ -99,7 +99,7 @@ test('a normal start on an empty database logs no warning from start to ready', 
     lines.some((line) => line.msg.startsWith('migrations up to date')),
     service.output(),
   );
-  // The event loop may really lag on a busy machine (PGlite compiles its WebAssembly at start):
+  // The event loop may really lag on a busy machine:
   // that check's warning is a true one there, not a start-up state.
   const warnings = lines.filter((line) => line.check !== 'event-loop' && (line.level >= 40 || line.err?.stack));
   t.deepEqual(warnings, [], service.output());
@@ -136,7 +136,7 @@ test('SIGTERM with a request outliving SHUTDOWN_TIMEOUT_MS exits 1 at the timeou
   const database = await createTestDatabase();
   const service = await start({ ...database.env, SHUTDOWN_TIMEOUT_MS: '1000' });
   try {
-    // Ready first: PGlite's start-up holds the event loop, timers included.
+    // Ready first: the slow request must be in flight once the service can answer it.
     await waitFor(async () => (await status(`${service.url}/ready`)) === 200, START_TIMEOUT_MS, 'readiness');
     slowPost(service.port); // never finished
     await new Promise((resolve) => setTimeout(resolve, 200));

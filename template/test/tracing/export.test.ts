@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import test, { type ExecutionContext } from 'ava';
 import { readServiceIdentity } from '../../src/service.js';
 import { SETTLE_MS } from '../helpers/bounds.js';
-import { createTestDatabase, usingPostgres } from '../helpers/database.js';
+import { createTestDatabase } from '../helpers/database.js';
 import {
   SpanKind,
   startOtlpReceiver,
@@ -94,7 +94,7 @@ test('the serviceâ€™s request span is named by its route, continues the callerâ€
   t.is(res.status, 200);
   await res.arrayBuffer();
   const ready = upstream();
-  if (usingPostgres()) t.is((await fetch(`${service.url}/ready`, { headers: ready.headers })).status, 200);
+  t.is((await fetch(`${service.url}/ready`, { headers: ready.headers })).status, 200);
 
   t.is(otlp.spans().length, 0, 'nothing exported before the shutdown');
 
@@ -121,70 +121,68 @@ test('the serviceâ€™s request span is named by its route, continues the callerâ€
   t.like(line, { trace_id: traceId, span_id: server!.spanId });
   t.is(typeof line?.requestId, 'string');
 
-  if (usingPostgres()) {
-    // Readiness ran `select 1` on the database: a pg span under the request's.
-    const spans = otlp.spans().filter((s) => s.traceId === ready.traceId);
-    const request = spans.find((s) => s.kind === SpanKind.SERVER);
-    t.like(request, { name: 'GET /ready', parentSpanId: ready.parentId });
-    // knex asks a new connection for the server's version first: the probe's own query is found by its text.
-    const query = spans.find((s) => s.kind === SpanKind.CLIENT && s.attributes['db.query.text'] === 'select 1');
-    t.like(query, { parentSpanId: request?.spanId, attributes: { 'db.system.name': 'postgresql' } });
-  }
+  // Readiness ran `select 1` on the database (PGlite too is reached through pg): a pg span under the request's.
+  const spans = otlp.spans().filter((s) => s.traceId === ready.traceId);
+  const request = spans.find((s) => s.kind === SpanKind.SERVER);
+  t.like(request, { name: 'GET /ready', parentSpanId: ready.parentId });
+  // knex asks a new connection for the server's version first: the probe's own query is found by its text.
+  const query = spans.find((s) => s.kind === SpanKind.CLIENT && s.attributes['db.query.text'] === 'select 1');
+  t.like(query, { parentSpanId: request?.spanId, attributes: { 'db.system.name': 'postgresql' } });
 });
 
-const queries = usingPostgres() ? test : test.skip;
+test('a query span sits under its request span, names its operation and table, and carries no bound value or password', async (t) => {
+  const otlp = await receiver(t);
+  const database = await createTestDatabase();
+  t.teardown(() => database.drop());
+  const secret = `secret-${randomBytes(6).toString('hex')}`;
+  // On PostgreSQL, a password the service holds (trust authentication ignores it) must not be exported either.
+  const password = `pw-${randomBytes(6).toString('hex')}`;
+  const env: Record<string, string> = { ...database.env };
+  if (env.DATABASE_URL) {
+    const url = new URL(env.DATABASE_URL);
+    url.password = password;
+    env.DATABASE_URL = url.toString();
+  }
+  const service = await start(
+    t,
+    { ...tracingEnv(otlp), ...env, FIXTURE_SECRET: secret },
+    { entry: 'test/fixtures/traced-routes.ts' },
+  );
+  const { traceId, parentId, headers } = upstream();
+  t.is((await fetch(`${service.url}/lookup/anything`, { headers })).status, 200);
+  const spans = await spansOf(otlp, traceId, 2);
+  const server = spans.find((s) => s.kind === SpanKind.SERVER);
+  t.like(server, { name: 'GET /lookup/:name', parentSpanId: parentId });
+  // knex asks a new connection for the server's version first: the lookup is found by its table.
+  const query = spans.find((s) => s.kind === SpanKind.CLIENT && s.attributes['db.collection.name'] === 'pg_class');
+  t.like(query, {
+    name: 'SELECT pg_class',
+    parentSpanId: server?.spanId,
+    attributes: { 'db.operation.name': 'SELECT', 'db.collection.name': 'pg_class' },
+  });
+  t.regex(
+    String(query?.attributes['db.query.text']),
+    /^select "relname" from "pg_class" where "relname" = \$1 limit \$2$/,
+  );
 
-queries(
-  'a query span sits under its request span, names its operation and table, and carries no bound value or password',
-  async (t) => {
-    const otlp = await receiver(t);
-    const database = await createTestDatabase();
-    t.teardown(() => database.drop());
-    const secret = `secret-${randomBytes(6).toString('hex')}`;
-    // Trust authentication ignores the password; the service still holds it.
-    const url = new URL(database.env.DATABASE_URL!);
-    url.password = `pw-${randomBytes(6).toString('hex')}`;
-    const service = await start(
-      t,
-      { ...tracingEnv(otlp), DATABASE_URL: url.toString(), FIXTURE_SECRET: secret },
-      { entry: 'test/fixtures/traced-routes.ts' },
-    );
-    const { traceId, parentId, headers } = upstream();
-    t.is((await fetch(`${service.url}/lookup/anything`, { headers })).status, 200);
-    const spans = await spansOf(otlp, traceId, 2);
-    const server = spans.find((s) => s.kind === SpanKind.SERVER);
-    t.like(server, { name: 'GET /lookup/:name', parentSpanId: parentId });
-    // knex asks a new connection for the server's version first: the lookup is found by its table.
-    const query = spans.find((s) => s.kind === SpanKind.CLIENT && s.attributes['db.collection.name'] === 'pg_class');
-    t.like(query, {
-      name: 'SELECT pg_class',
-      parentSpanId: server?.spanId,
-      attributes: { 'db.operation.name': 'SELECT', 'db.collection.name': 'pg_class' },
-    });
-    t.regex(
-      String(query?.attributes['db.query.text']),
-      /^select "relname" from "pg_class" where "relname" = \$1 limit \$2$/,
-    );
+  // A failed query: PostgreSQL's message quotes the value; the span keeps the code only.
+  const failed = upstream();
+  t.is((await fetch(`${service.url}/number`, { headers: failed.headers })).status, 500);
+  const errored = (await spansOf(otlp, failed.traceId, 2)).find(
+    (s) => s.kind === SpanKind.CLIENT && s.status.code === StatusCode.ERROR,
+  );
+  t.is(errored?.status.message, '');
+  t.deepEqual(
+    errored?.events.map((e) => e.attributes['exception.message']),
+    ["PostgreSQL error of type 'error' occurred (code: 22P02)"],
+  );
 
-    // A failed query: PostgreSQL's message quotes the value; the span keeps the code only.
-    const failed = upstream();
-    t.is((await fetch(`${service.url}/number`, { headers: failed.headers })).status, 500);
-    const errored = (await spansOf(otlp, failed.traceId, 2)).find(
-      (s) => s.kind === SpanKind.CLIENT && s.status.code === StatusCode.ERROR,
-    );
-    t.is(errored?.status.message, '');
-    t.deepEqual(
-      errored?.events.map((e) => e.attributes['exception.message']),
-      ["PostgreSQL error of type 'error' occurred (code: 22P02)"],
-    );
-
-    for (const body of otlp.rawBodies()) {
-      t.false(body.includes(secret), 'a bound value was exported');
-      t.false(body.includes(url.password), 'the database password was exported');
-    }
-    t.false(JSON.stringify(otlp.spans()).includes(secret));
-  },
-);
+  for (const body of otlp.rawBodies()) {
+    t.false(body.includes(secret), 'a bound value was exported');
+    t.false(body.includes(password), 'the database password was exported');
+  }
+  t.false(JSON.stringify(otlp.spans()).includes(secret));
+});
 
 test('outgoing calls (fetch and node:http) are client spans whose trace context goes with the request', async (t) => {
   const otlp = await receiver(t);
