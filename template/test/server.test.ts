@@ -90,6 +90,9 @@ test('a normal start on an empty database logs no warning from start to ready', 
   });
   // Probing /ready while it starts is what produces the failing checks to log.
   await waitFor(async () => (await status(`${service.url}/ready`)) === 200, START_TIMEOUT_MS, 'readiness');
+  // Logs are buffered (flushed every 200 ms and at exit): stop it, then read every line.
+  service.child.kill('SIGTERM');
+  t.is(await service.exited, 0, service.output());
   const lines = service
     .output()
     .split('\n')

@@ -91,6 +91,8 @@ test('/healthz answers at once through a first start on a new data directory, an
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   t.true(ready, `never ready:\n${service.output()}`);
+  // Logs are buffered for up to 200 ms: wait for the line rather than expect it already out.
+  await until(service, /embedded database ready/, 'its log line');
   t.regex(service.output(), /embedded database ready/);
 
   const slowest = Math.max(...answers);
