@@ -1,18 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { stringify } from 'yaml';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/database.js';
-import {
-  freePort,
-  START_TIMEOUT_MS,
-  startService,
-  status,
-  waitFor,
-  type ServiceProcess,
-} from '../helpers/service-process.js';
+import { startPrometheus, type PrometheusProcess } from '../helpers/prometheus.js';
+import { START_TIMEOUT_MS, startService, status, waitFor, type ServiceProcess } from '../helpers/service-process.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { readRules, RULES_FILE, SERVICE_NAME } from './files.js';
 
@@ -31,7 +23,7 @@ let database: TestDatabase | undefined;
 let service: ServiceProcess | undefined;
 /** Runs its checks in the background; nothing requests its /ready. */
 let unprobed: ServiceProcess | undefined;
-let prometheus: { child: ChildProcess; url: string; output(): string; exited: Promise<unknown> } | undefined;
+let prometheus: PrometheusProcess | undefined;
 let tmpDir: string | undefined;
 let prober: NodeJS.Timeout | undefined;
 
@@ -61,7 +53,12 @@ if (usingPostgres()) {
     service = await startService({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', HEALTH_CACHE_MS: '0' });
     unprobed = await startService({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', HEALTH_INTERVAL_MS: '1000' });
     tmpDir = await mkdtemp(path.join(os.tmpdir(), 'prometheus-e2e-'));
-    prometheus = await startPrometheus(tmpDir, [`127.0.0.1:${service.port}`, `127.0.0.1:${unprobed.port}`]);
+    const targets = [`127.0.0.1:${service.port}`, `127.0.0.1:${unprobed.port}`];
+    prometheus = await startPrometheus(tmpDir, {
+      global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+      rule_files: [RULES_FILE],
+      scrape_configs: [{ job_name: SERVICE_NAME, metrics_path: '/metrics', static_configs: [{ targets }] }],
+    });
 
     await waitFor(
       async () => (await status(`${service!.url}/ready`)) === 200,
@@ -84,41 +81,6 @@ if (usingPostgres()) {
     await database?.drop();
     if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
   });
-}
-
-async function startPrometheus(dir: string, targets: string[]): Promise<NonNullable<typeof prometheus>> {
-  const configFile = path.join(dir, 'prometheus.yml');
-  await writeFile(
-    configFile,
-    stringify({
-      global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
-      rule_files: [RULES_FILE],
-      scrape_configs: [{ job_name: SERVICE_NAME, metrics_path: '/metrics', static_configs: [{ targets }] }],
-    }),
-  );
-  const address = `127.0.0.1:${await freePort()}`;
-  const child = spawn(
-    'prometheus',
-    [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=${address}`],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise((resolve) => {
-    child.on('exit', resolve);
-    child.on('error', resolve);
-  });
-  const started = { child, url: `http://${address}`, output: () => output, exited };
-  await waitFor(
-    async () => (await status(`${started.url}/-/ready`)) === 200,
-    START_TIMEOUT_MS,
-    'Prometheus ready',
-  ).catch((error: Error) => {
-    child.kill('SIGKILL');
-    throw new Error(`${error.message}\n${output}`, { cause: error });
-  });
-  return started;
 }
 
 interface Sample {

@@ -1,20 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { stringify } from 'yaml';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
-import {
-  freePort,
-  START_TIMEOUT_MS,
-  startService,
-  status,
-  waitFor,
-  type ServiceProcess,
-} from '../helpers/service-process.js';
+import { startPrometheus, type PrometheusProcess } from '../helpers/prometheus.js';
+import { START_TIMEOUT_MS, startService, status, waitFor, type ServiceProcess } from '../helpers/service-process.js';
 
 /**
  * From a slow bucket to its trace: a traced service, scraped by the real
@@ -29,7 +21,7 @@ const EXEMPLARS_WITHIN_MS = 90_000;
 let otlp: OtlpReceiver | undefined;
 let database: TestDatabase | undefined;
 let service: ServiceProcess | undefined;
-let prometheus: { child: ChildProcess; url: string; output(): string; exited: Promise<unknown> } | undefined;
+let prometheus: PrometheusProcess | undefined;
 let tmpDir: string | undefined;
 
 test.before(async () => {
@@ -40,7 +32,14 @@ test.before(async () => {
     { imports: ['src/tracing/register.ts'] },
   );
   tmpDir = await mkdtemp(path.join(os.tmpdir(), 'prometheus-exemplars-'));
-  prometheus = await startPrometheus(tmpDir, `127.0.0.1:${service.port}`);
+  prometheus = await startPrometheus(
+    tmpDir,
+    {
+      global: { scrape_interval: '1s', scrape_timeout: '1s' },
+      scrape_configs: [{ job_name: 'traced', static_configs: [{ targets: [`127.0.0.1:${service.port}`] }] }],
+    },
+    ['--enable-feature=exemplar-storage'],
+  );
   await waitFor(
     async () => (await status(`${service!.url}/ready`)) === 200,
     START_TIMEOUT_MS,
@@ -58,45 +57,6 @@ test.after.always(async () => {
   await otlp?.close();
   if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
 });
-
-async function startPrometheus(dir: string, target: string): Promise<NonNullable<typeof prometheus>> {
-  const configFile = path.join(dir, 'prometheus.yml');
-  await writeFile(
-    configFile,
-    stringify({
-      global: { scrape_interval: '1s', scrape_timeout: '1s' },
-      scrape_configs: [{ job_name: 'traced', static_configs: [{ targets: [target] }] }],
-    }),
-  );
-  const address = `127.0.0.1:${await freePort()}`;
-  const child = spawn(
-    'prometheus',
-    [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${path.join(dir, 'data')}`,
-      `--web.listen-address=${address}`,
-      '--enable-feature=exemplar-storage',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise((resolve) => {
-    child.on('exit', resolve);
-    child.on('error', resolve);
-  });
-  const started = { child, url: `http://${address}`, output: () => output, exited };
-  await waitFor(
-    async () => (await status(`${started.url}/-/ready`)) === 200,
-    START_TIMEOUT_MS,
-    'Prometheus ready',
-  ).catch((error: Error) => {
-    child.kill('SIGKILL');
-    throw new Error(`${error.message}\n${output}`, { cause: error });
-  });
-  return started;
-}
 
 interface ExemplarSeries {
   seriesLabels: Record<string, string>;
