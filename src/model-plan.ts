@@ -163,6 +163,7 @@ function modelTestSource(name: string, file: string): string {
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createDatabase } from '../../src/db/database.js';
+import { databaseStarted } from '../../src/db/embedded-client.js';
 import { Migrator } from '../../src/db/migrator.js';
 import { ${name} } from '../../src/models/${file}.js';
 import { createTestDatabase } from '../helpers/database.js';
@@ -172,6 +173,8 @@ test('${name} inserts and reads a row after the migrations', async (t) => {
   const logger = pino({ level: 'silent' });
   const db = createDatabase(loadConfig({ LOG_LEVEL: 'silent', ...database.env }), logger);
   try {
+    // The embedded database starts in a process of its own: wait for it (at once on PostgreSQL).
+    await databaseStarted(db);
     await new Migrator(db, logger).latest();
     const inserted = await ${name}.query(db).insert({ name: 'first' });
     const found = await ${name}.query(db).findById(inserted.id);
