@@ -3,7 +3,7 @@
  * `GET /greetings/:name`: `node --import tsx bench/breakdown/profile-service.ts [seconds] [route]`.
  *
  * Runs `node --cpu-prof template/dist/src/server.js`, loads it with
- * autocannon, stops it (the profile is written at exit) and sums the
+ * wrk, stops it (the profile is written at exit) and sums the
  * samples from the first request on two ways:
  * - by the template file nearest on the stack (so prom-client's time counts
  *   for the middleware that called it), or "Koa, router, Node" when no

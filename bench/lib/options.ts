@@ -11,7 +11,7 @@ export interface BenchOptions {
   loadSeconds: number;
   /** Seconds of load on each side before the first round, not recorded (JIT, pools, caches). */
   warmupSeconds: number;
-  /** Connections autocannon keeps open for the HTTP comparisons. */
+  /** Connections wrk keeps open for the HTTP comparisons. */
   connections: number;
   /** Seconds of each probe storm. */
   stormSeconds: number;
@@ -64,7 +64,7 @@ function defaults(smoke: boolean): BenchOptions {
     rounds: 3,
     loadSeconds: 5,
     warmupSeconds: 2,
-    connections: 10,
+    connections: 32,
     stormSeconds: 10,
     stormConnections: 200,
     scrapesPerRound: 50,

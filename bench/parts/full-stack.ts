@@ -212,16 +212,16 @@ async function measure(context: BenchContext, database: BenchDatabase): Promise<
       },
     ],
     method: [
-      "Each server runs in its own process and autocannon in the benchmark's process: " +
+      "Each server runs in its own process and wrk (one thread) in its own: " +
         `${options.connections} connections, no pipelining, ${options.loadSeconds} s per round after ${options.warmupSeconds} s of warm-up per side.`,
       'Template: `node template/dist/src/server.js` (built by `npm run build -w template`) on a PostgreSQL database made for the run, loaded once /ready is 200; ' +
-        'request id, HTTP metrics, access log at the default level (info), error handler, path and method refusals, body parser, routers. Its JSON log goes to /dev/null: each line is still serialised and written.',
+        'request id, span naming, HTTP metrics, access log at the default level (info), error handler, path and method refusals, one router (a route that takes a body parses it itself). Its JSON log goes to /dev/null: each line is still serialised and written.',
       'Bare Koa (`bench/servers/bare.ts`): `new Koa()` and `@koa/router` with the one route. Both answers are checked to be `{"message":"Hello, bench!"}` before loading.',
       "HTTP metrics alone: two bare Koa processes, one with the template's `createHttpMetricsMiddleware` in front of the router (histogram, counter and in-flight gauge by method, route and status), so that only the instrumentation differs.",
       "`select 1` route: two bare Koa processes with knex from the template's `createDatabase` (pg, pool of 10), one also with the template's `instrumentQueries`; the route awaits one `db.raw('select 1')`.",
       'Tracing: two template processes started as `npm start` starts them (`--import dist/src/tracing/register.js`); one with `OTEL_EXPORTER_OTLP_ENDPOINT` set to a sink in the benchmark process that accepts and counts each export, and `OTEL_TRACES_SAMPLER=always_on`, the SDK otherwise at its defaults (batches of 512 every 5 s, a queue of 2048: past that, spans are dropped, as they would be in production); the other with tracing unset, so the preload loads nothing. ' +
         'The exports and bytes the sink received cover the warm-up too; a response whose span was dropped sent nothing.',
-      "Latency percentiles come from every response time, recorded in microseconds (autocannon's own histogram counts whole milliseconds). Ratios are of the medians.",
+      "Latency percentiles are wrk's, in microseconds. Ratios are of the medians.",
     ],
     rounds: [
       roundLine('template, /greetings/:name', greetings.a),

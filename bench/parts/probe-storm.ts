@@ -125,7 +125,7 @@ export async function probeStorm({ options, log }: BenchContext): Promise<Sectio
       },
     ],
     method: [
-      `The built template service on a PostgreSQL database of its own, created for this part; ${options.stormConnections} connections for ${options.stormSeconds} s per round (autocannon stops on its next 1 s tick, so a round may last up to a second more; rates use the real duration), /ready and /healthz alternating${options.warmupSeconds > 0 ? `, after an unrecorded ${options.warmupSeconds} s storm of each` : ''}.`,
+      `The built template service on a PostgreSQL database of its own, created for this part; ${options.stormConnections} connections for ${options.stormSeconds} s per round, /ready and /healthz alternating${options.warmupSeconds > 0 ? `, after an unrecorded ${options.warmupSeconds} s storm of each` : ''}.`,
       'Requests served: 2xx answers. A non-2xx answer (a check failing under load) is counted, not an error of the benchmark.',
       'Transactions: `xact_commit + xact_rollback` of that database in `pg_stat_database`, read before and after each storm from a connection to another database. ' +
         "PostgreSQL 15 keeps a backend's counters in the backend for up to 10 s once idle, so before each reading the connections to the database are ended: a backend flushes its counters as it exits. " +
