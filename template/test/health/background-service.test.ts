@@ -1,5 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { createTestDatabase, usingPostgres } from '../helpers/database.js';
+import { jsonLines } from '../helpers/log-lines.js';
 import {
   freePort,
   START_TIMEOUT_MS,
@@ -90,11 +91,7 @@ test('with HEALTH_INTERVAL_MS, /metrics turns to pass once migrated with no prob
   t.is(await status(`${service.url}/ready`), 200, 'the probe reads the passing results');
   service.child.kill('SIGTERM');
   t.is(await service.exited, 0);
-  const lines = service
-    .output()
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as { level: number; check?: string; msg: string });
+  const lines = jsonLines<{ level: number; check?: string; msg: string }>(service.output());
   t.true(
     lines.some((line) => line.msg === 'shutdown complete'),
     service.output(),

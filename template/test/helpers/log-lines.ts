@@ -16,3 +16,11 @@ export function logLines(): { stream: Writable; lines: string[] } {
   });
   return { stream, lines };
 }
+
+/** The JSON log lines of a process's output, parsed; other lines (a runtime's warning) are skipped. */
+export function jsonLines<T = Record<string, unknown>>(output: string): T[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as T);
+}

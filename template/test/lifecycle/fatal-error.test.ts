@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { createTestDatabase } from '../helpers/database.js';
+import { jsonLines } from '../helpers/log-lines.js';
 import { START_TIMEOUT_MS, startService, status, waitFor } from '../helpers/service-process.js';
 import { slowPost } from '../helpers/slow-post.js';
 
@@ -10,13 +11,6 @@ import { slowPost } from '../helpers/slow-post.js';
  * one fatal JSON log line, readiness failing, the request in flight answered,
  * then exit 1.
  */
-
-function jsonLines(output: string): Record<string, unknown>[] {
-  return output
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 for (const fault of ['throw', 'reject'] as const) {
   const what = fault === 'throw' ? 'an exception thrown in a timer' : 'an unhandled rejection';

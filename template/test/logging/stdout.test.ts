@@ -1,6 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { SETTLE_MS } from '../helpers/bounds.js';
 import { createTestDatabase } from '../helpers/database.js';
+import { jsonLines } from '../helpers/log-lines.js';
 import { START_TIMEOUT_MS, startService, status, waitFor, type ServiceProcess } from '../helpers/service-process.js';
 
 /**
@@ -13,13 +14,6 @@ import { START_TIMEOUT_MS, startService, status, waitFor, type ServiceProcess } 
 
 const BURST = 500;
 const CONCURRENCY = 50;
-
-function jsonLines(output: string): Record<string, unknown>[] {
-  return output
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 function loggedPaths(service: ServiceProcess): Set<unknown> {
   return new Set(

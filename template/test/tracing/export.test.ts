@@ -6,6 +6,7 @@ import test, { type ExecutionContext } from 'ava';
 import { readServiceIdentity } from '../../src/service.js';
 import { SETTLE_MS } from '../helpers/bounds.js';
 import { createTestDatabase } from '../helpers/database.js';
+import { jsonLines } from '../helpers/log-lines.js';
 import {
   SpanKind,
   startOtlpReceiver,
@@ -112,12 +113,9 @@ test('the serviceâ€™s request span is named by its route, continues the callerâ€
   });
 
   // The access log line of that request carries the ids of its span.
-  const line = service
-    .output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .find((entry) => entry.msg === 'request' && entry.path === '/greetings/alice');
+  const line = jsonLines(service.output()).find(
+    (entry) => entry.msg === 'request' && entry.path === '/greetings/alice',
+  );
   t.like(line, { trace_id: traceId, span_id: server!.spanId });
   t.is(typeof line?.requestId, 'string');
 
