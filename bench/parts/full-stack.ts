@@ -212,7 +212,7 @@ async function measure(context: BenchContext, database: BenchDatabase): Promise<
       },
     ],
     method: [
-      "Each server runs in its own process and wrk (one thread) in its own: " +
+      'Each server runs in its own process and wrk (one thread) in its own: ' +
         `${options.connections} connections, no pipelining, ${options.loadSeconds} s per round after ${options.warmupSeconds} s of warm-up per side.`,
       'Template: `node template/dist/src/server.js` (built by `npm run build -w template`) on a PostgreSQL database made for the run, loaded once /ready is 200; ' +
         'request id, span naming, HTTP metrics, access log at the default level (info), error handler, path and method refusals, one router (a route that takes a body parses it itself). Its JSON log goes to /dev/null: each line is still serialised and written.',
