@@ -126,21 +126,21 @@ export async function peers(context: BenchContext): Promise<Section> {
     const rss: number[] = [];
     try {
       await Promise.all(servers.map((server, index) => check(server, entries[index]!)));
-      const sides = entries.map((entry, index) => {
-        const measure = (seconds: number, stormSeconds: number) => (round: number) =>
-          measureRound(context, servers[index]!, databases[index]!, entry, { seconds, stormSeconds, round });
-        return {
-          warm: measure(options.warmupSeconds, options.warmupSeconds),
-          run: measure(options.loadSeconds, options.stormSeconds),
-        };
-      });
+      const sides = entries.map((entry, index) => ({ entry, server: servers[index]!, database: databases[index]! }));
       if (options.warmupSeconds > 0) {
-        for (const side of sides) await side.warm(-1);
+        await measureRounds(context, sides, {
+          rounds: 1,
+          seconds: options.warmupSeconds,
+          stormSeconds: options.warmupSeconds,
+          record: false,
+        });
       }
-      loads = await rotate(
-        options.rounds,
-        sides.map((side) => side.run),
-      );
+      loads = await measureRounds(context, sides, {
+        rounds: options.rounds,
+        seconds: options.loadSeconds,
+        stormSeconds: options.stormSeconds,
+        record: true,
+      });
       for (const server of servers) rss.push(await rssOf(server));
     } finally {
       await Promise.all(servers.map((server) => server.child.stop()));
@@ -182,54 +182,83 @@ async function check(server: RunningServer, entry: Contender): Promise<void> {
   }
 }
 
-async function measureRound(
-  { options, log }: BenchContext,
-  server: RunningServer,
-  database: BenchDatabase,
-  entry: Contender,
-  { seconds, stormSeconds, round }: { seconds: number; stormSeconds: number; round: number },
-): Promise<Round> {
-  const serverPid = server.child.process.pid;
-  const run = async (route: string) => {
-    const result = await load({ url: server.url + route, connections: options.connections, seconds, serverPid });
-    assertClean(`${entry.name} ${route}`, result);
-    return result;
-  };
-  const greetings = await run('/greetings/bench');
-  const healthz = await run('/healthz');
-  const db = await run('/db');
+/** A server under load, with its database. */
+interface Side {
+  entry: Contender;
+  server: RunningServer;
+  database: BenchDatabase;
+}
 
+/**
+ * Rounds in which each measurement (a route's load, the storm, the scrapes)
+ * runs on every server in turn before the next: the servers compared on a
+ * route are loaded within seconds of each other, so a drift of this shared
+ * machine lands on all of them, and ratios are taken within a round.
+ */
+async function measureRounds(
+  context: BenchContext,
+  sides: readonly Side[],
+  { rounds, seconds, stormSeconds, record }: { rounds: number; seconds: number; stormSeconds: number; record: boolean },
+): Promise<Round[][]> {
+  const { options, log } = context;
+  const run =
+    (route: string) =>
+    async ({ entry, server }: Side) => {
+      const serverPid = server.child.process.pid;
+      const result = await load({ url: server.url + route, connections: options.connections, seconds, serverPid });
+      assertClean(`${entry.name} ${route}`, result);
+      return result;
+    };
+  const steps: ((side: Side) => Promise<Partial<Round>>)[] = [
+    async (side) => ({ greetings: await run('/greetings/bench')(side) }),
+    async (side) => ({ healthz: await run('/healthz')(side) }),
+    async (side) => ({ db: await run('/db')(side) }),
+    async (side) => ({ storm: await storm(context, side, stormSeconds) }),
+    async (side) => ({ scrape: side.entry.metrics ? await scrape(context, side) : undefined }),
+  ];
+  const results = sides.map((): Round[] => []);
+  for (let round = 0; round < rounds; round++) {
+    const measured = sides.map((): Partial<Round> => ({}));
+    for (const step of steps) {
+      for (const [index, side] of sides.entries()) Object.assign(measured[index]!, await step(side));
+    }
+    for (const [index, side] of sides.entries()) {
+      const complete = measured[index] as Round;
+      results[index]!.push(complete);
+      if (record) log(`peers: ${side.entry.name} round ${round + 1}: ${describe(complete)}`);
+    }
+  }
+  return results;
+}
+
+async function storm({ options }: BenchContext, { entry, server, database }: Side, seconds: number): Promise<Storm> {
   const before = await countersOf(database.name);
   const result = await load({
     url: `${server.url}/ready`,
     connections: options.stormConnections,
-    seconds: stormSeconds,
-    serverPid,
+    seconds,
+    serverPid: server.child.process.pid,
   });
   // A 503 from /ready is a result (a check failed under load), not a broken benchmark.
   assertClean(`${entry.name} /ready storm`, result, { allowOtherStatuses: true });
   const after = await countersOf(database.name);
-  const storm = {
+  return {
     result,
     checks: after.transactions - before.transactions - (after.sessions - before.sessions),
     allowed: Math.floor((result.seconds * 1000) / HEALTH_CACHE_MS) + 1,
   };
+}
 
-  let scrape: Round['scrape'];
-  if (entry.metrics) {
-    const times: number[] = [];
-    let size = 0;
-    for (let i = 0; i < options.scrapesPerRound; i++) {
-      const answer = await get(`${server.url}/metrics`);
-      if (answer.status !== 200) throw new Error(`${entry.name}: /metrics answered ${answer.status}`);
-      times.push(answer.ms);
-      size = answer.bytes;
-    }
-    scrape = { ms: median(times), bytes: size };
+async function scrape({ options }: BenchContext, { entry, server }: Side): Promise<Round['scrape']> {
+  const times: number[] = [];
+  let size = 0;
+  for (let i = 0; i < options.scrapesPerRound; i++) {
+    const answer = await get(`${server.url}/metrics`);
+    if (answer.status !== 200) throw new Error(`${entry.name}: /metrics answered ${answer.status}`);
+    times.push(answer.ms);
+    size = answer.bytes;
   }
-  const measured = { greetings, healthz, db, storm, scrape };
-  if (round >= 0) log(`peers: ${entry.name} round ${round + 1}: ${describe(measured)}`);
-  return measured;
+  return { ms: median(times), bytes: size };
 }
 
 /** Resident set size from /proc (VmRSS, in kB). */
@@ -272,8 +301,8 @@ const describe = (round: Round) =>
 interface Measure {
   benchmark: string;
   measure: string;
-  /** The contender's median, NaN where it has none. */
-  value(result: Result): number;
+  /** The contender's value in each round (in the order of the rounds), empty where it has none. */
+  rounds(result: Result): number[];
   show(value: number, result: Result): string;
   higherIsBetter: boolean;
   /** The template's target, from issue 16, on the ratios to bare Koa and to the best peer. */
@@ -281,7 +310,7 @@ interface Measure {
 }
 
 function measures({ options }: BenchContext): Measure[] {
-  const rps = (pick: (round: Round) => LoadResult) => (result: Result) => medianOf(result.rounds, (r) => pick(r).rps);
+  const rps = (pick: (round: Round) => LoadResult) => (result: Result) => result.rounds.map((r) => pick(r).rps);
   const perSecond = (value: number) => `${int(value)} req/s`;
   const connections = `${options.connections} connections`;
   const checksPerSecond = (result: Result) => medianOf(result.rounds, (r) => r.storm.checks / r.storm.result.seconds);
@@ -289,7 +318,7 @@ function measures({ options }: BenchContext): Measure[] {
     {
       benchmark: `Peers: \`GET /greetings/:name\` (trivial JSON), ${connections}`,
       measure: 'requests/s',
-      value: rps((r) => r.greetings),
+      rounds: rps((r) => r.greetings),
       show: perSecond,
       higherIsBetter: true,
       target: { text: '≥ 0.75 / ≥ 1.10', met: (toBare, toBest) => toBare >= 0.75 && toBest >= 1.1 },
@@ -297,14 +326,14 @@ function measures({ options }: BenchContext): Measure[] {
     {
       benchmark: `Peers: \`GET /healthz\` (liveness), ${connections}`,
       measure: 'requests/s',
-      value: rps((r) => r.healthz),
+      rounds: rps((r) => r.healthz),
       show: perSecond,
       higherIsBetter: true,
     },
     {
       benchmark: `Peers: \`GET /ready\` (readiness, database check), storm of ${options.stormConnections} connections × ${options.stormSeconds} s`,
       measure: 'requests served (2xx); database checks/s',
-      value: (result) => medianOf(result.rounds, (r) => r.storm.result.ok),
+      rounds: (result) => result.rounds.map((r) => r.storm.result.ok),
       show: (value, result) => {
         const checks = checksPerSecond(result);
         return `${int(value)}; ${checks < 10 ? checks.toFixed(2) : int(checks)} checks/s`;
@@ -318,7 +347,7 @@ function measures({ options }: BenchContext): Measure[] {
     {
       benchmark: `Peers: \`GET /db\` (one \`select 1\` through knex), ${connections}`,
       measure: 'requests/s',
-      value: rps((r) => r.db),
+      rounds: rps((r) => r.db),
       show: perSecond,
       higherIsBetter: true,
       target: { text: '≥ 0.85 / ≥ 1.10', met: (toBare, toBest) => toBare >= 0.85 && toBest >= 1.1 },
@@ -326,26 +355,32 @@ function measures({ options }: BenchContext): Measure[] {
     {
       benchmark: `Peers: \`GET /metrics\` after the loads, ${options.scrapesPerRound} sequential scrapes per round`,
       measure: 'time (request to last byte); size',
-      value: (result) => (result.contender.metrics ? medianOf(result.rounds, (r) => r.scrape!.ms) : NaN),
+      rounds: (result) => (result.contender.metrics ? result.rounds.map((r) => r.scrape!.ms) : []),
       show: (value, result) => `${ms(value)}; ${bytes(medianOf(result.rounds, (r) => r.scrape?.bytes ?? NaN))}`,
       higherIsBetter: false,
     },
     {
       benchmark: 'Peers: resident memory after every load above',
       measure: 'RSS',
-      value: (result) => result.rss,
+      rounds: (result) => [result.rss],
       show: (value) => `${(value / 2 ** 20).toFixed(0)} MiB`,
       higherIsBetter: false,
     },
     {
       benchmark: 'Peers: process start to first 200 on `/ready` (PostgreSQL)',
       measure: 'time',
-      value: (result) => median(result.starts),
+      rounds: (result) => result.starts,
       show: ms,
       higherIsBetter: false,
       target: { text: '≤ 1.50 / —', met: (toBare) => toBare <= 1.5 },
     },
   ];
+}
+
+/** The median over rounds of the ratio within each round (A's round r against B's round r); NaN when B has none. */
+function sameRoundRatio(a: readonly number[], b: readonly number[]): number {
+  if (b.length === 0 || a.length !== b.length) return NaN;
+  return median(a.map((value, round) => value / b[round]!));
 }
 
 async function section(context: BenchContext, results: Result[]): Promise<Section> {
@@ -354,25 +389,23 @@ async function section(context: BenchContext, results: Result[]): Promise<Sectio
   const peersOnly = results.filter((result) => result.contender.peer);
   const rows: Row[] = [];
   for (const measure of measures(context)) {
-    const valued = peersOnly.filter((result) => Number.isFinite(measure.value(result)));
+    const value = (result: Result) => median(measure.rounds(result));
+    const valued = peersOnly.filter((result) => Number.isFinite(value(result)));
     const best = valued.reduce((a, b) => {
-      const better = measure.higherIsBetter ? measure.value(b) > measure.value(a) : measure.value(b) < measure.value(a);
+      const better = measure.higherIsBetter ? value(b) > value(a) : value(b) < value(a);
       return better ? b : a;
     });
-    const bareValue = measure.value(bare);
-    const bestValue = measure.value(best);
     for (const result of results.filter((r) => r !== bare)) {
-      const value = measure.value(result);
-      const toBare = value / bareValue;
-      const toBest = value / bestValue;
+      const toBare = sameRoundRatio(measure.rounds(result), measure.rounds(bare));
+      const toBest = sameRoundRatio(measure.rounds(result), measure.rounds(best));
       const target = result.contender.name === 'template' ? measure.target : undefined;
       rows.push({
         benchmark: measure.benchmark,
         measure: measure.measure,
-        measured: `${measure.show(value, result)} (${result.contender.name})`,
+        measured: `${measure.show(value(result), result)} (${result.contender.name})`,
         baseline: [
-          Number.isFinite(bareValue) ? `${measure.show(bareValue, bare)} (bare Koa)` : 'bare Koa: none',
-          `${measure.show(bestValue, best)} (best peer: ${best.contender.name})`,
+          Number.isFinite(value(bare)) ? `${measure.show(value(bare), bare)} (bare Koa)` : 'bare Koa: none',
+          `${measure.show(value(best), best)} (best peer: ${best.contender.name})`,
         ].join('; '),
         ratio: `${Number.isFinite(toBare) ? ratio(toBare) : '—'} / ${ratio(toBest)}`,
         target: target?.text ?? '—',
@@ -396,10 +429,10 @@ async function section(context: BenchContext, results: Result[]): Promise<Sectio
       `Express (\`bench/peers/express.ts\`): Express ${versions.express}, express-prom-bundle ${versions['express-prom-bundle']}, pino-http ${versions['pino-http']}, @godaddy/terminus ${versions['@godaddy/terminus']} (which answers the probes before Express), knex ${versions.knex}. ` +
         'The peers install from `bench/peers/package.json` and its lockfile, into `bench/peers/node_modules`, when the bench first needs them.',
       `Loads: wrk, one thread in its own process, ${options.connections} connections (the storm ${options.stormConnections}), ${options.loadSeconds} s per route and round (the storm ${options.stormSeconds} s), ` +
-        `rounds rotating over the five servers (each runs all its routes in its turn)${options.warmupSeconds > 0 ? ` after ${options.warmupSeconds} s of unrecorded load per route and server` : ''}; medians over rounds.`,
+        `each route's load (then the storm, then the scrapes) run on the five servers in turn within a round${options.warmupSeconds > 0 ? ` after ${options.warmupSeconds} s of unrecorded load per route and server` : ''}; medians over rounds.`,
       'Database checks: `xact_commit + xact_rollback` of the server’s database in `pg_stat_database` before and after each storm, less the connection starts (`sessions`), read as the probe-storm part reads them.',
       `Scrapes: ${options.scrapesPerRound} sequential \`GET /metrics\` per round, each on a new connection, after that round's loads. RSS: \`VmRSS\` of the process after all its loads. Start-up: new processes, spawn to the first 200 on /ready, polled every 10 ms, rotating over the servers${options.warmupSeconds > 0 ? ' after one unrecorded start of each' : ''}.`,
-      'Ratio: to bare Koa / to the best peer, the best of Fastify, NestJS and Express (the most requests, or the least time or memory). Targets (issue 16) apply to the template only.',
+      'Ratio: to bare Koa / to the best peer, the best of Fastify, NestJS and Express by median (the most requests, or the least time or memory); each ratio is the median over rounds of the ratio within a round. Targets (issue 16) apply to the template only.',
     ],
     rounds: results.map(
       (result) =>
