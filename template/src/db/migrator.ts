@@ -138,6 +138,18 @@ export class Migrator {
     };
   }
 
+  /**
+   * Whether the service ships migrations and the database has them all: a
+   * restart on a migrated database, the usual start, then only reads what is
+   * applied, where knex's latest() checks its tables and takes and frees its
+   * lock every time. A service that ships none still runs latest(), which
+   * proves the database reachable and writable before it is ready.
+   */
+  async #allApplied(): Promise<boolean> {
+    if ((await this.#source.getMigrations()).length === 0) return false;
+    return (await this.pending()).length === 0;
+  }
+
   async #retry(): Promise<void> {
     this.#state = 'running';
     // An embedded database that is still starting would fail each attempt and
@@ -149,9 +161,7 @@ export class Migrator {
     let delayMs = this.#options.initialDelayMs;
     for (let attempt = 1; !this.#stopped.signal.aborted; attempt++) {
       try {
-        // A restart on a migrated database, the usual start, only reads what is applied:
-        // knex's latest() would check its tables and take and free its lock every time.
-        const applied = (await this.pending()).length === 0 ? [] : await this.latest();
+        const applied = (await this.#allApplied()) ? [] : await this.latest();
         this.#state = 'done';
         this.#logger.info({ applied }, `migrations up to date (${applied.length} applied)`);
         return;

@@ -177,7 +177,7 @@ test.serial('the migrator fails readiness until its migrations have run, then pa
   t.is(await checkOutput(migrator), undefined);
   const after = await registry.report();
   t.is(after.status, 'pass', JSON.stringify(after));
-  t.deepEqual(await migrator.pending(), [], 'nothing is pending after start()');
+  t.true(await db.schema.hasTable('knex_migrations'), 'the service’s own migrations table exists');
   t.deepEqual(await migrator.latest(), [], 'latest() after start() applies nothing');
   await within(migrator.stop(), SLACK_MS, 'stop() after success');
 });
