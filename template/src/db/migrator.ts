@@ -72,7 +72,14 @@ export class Migrator {
    * only: knex's own `migrate.list()` would create its table.
    */
   async pending(): Promise<string[]> {
-    const names = (await this.#source.getMigrations()).map((file) => this.#source.getMigrationName(file));
+    return this.#pendingOf(await this.#shipped());
+  }
+
+  async #shipped(): Promise<string[]> {
+    return (await this.#source.getMigrations()).map((file) => this.#source.getMigrationName(file));
+  }
+
+  async #pendingOf(names: string[]): Promise<string[]> {
     if (names.length === 0) return [];
     if (!(await this.#db.schema.hasTable(this.#options.tableName))) return names;
     const applied = new Set(await this.#db(this.#options.tableName).pluck<string[]>('name'));
@@ -146,8 +153,8 @@ export class Migrator {
    * proves the database reachable and writable before it is ready.
    */
   async #allApplied(): Promise<boolean> {
-    if ((await this.#source.getMigrations()).length === 0) return false;
-    return (await this.pending()).length === 0;
+    const names = await this.#shipped();
+    return names.length > 0 && (await this.#pendingOf(names)).length === 0;
   }
 
   async #retry(): Promise<void> {

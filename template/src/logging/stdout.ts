@@ -14,31 +14,34 @@ type SonicBoom = ReturnType<typeof pino.destination>;
  * content in bytes on every line, which cost more than the JSON of the line.
  */
 class BufferedLines implements DestinationStream {
-  private lines: string[] = [];
-  private chars = 0;
+  #lines: string[] = [];
+  #chars = 0;
+  readonly #out: SonicBoom;
 
-  constructor(private readonly out: SonicBoom) {}
+  constructor(out: SonicBoom) {
+    this.#out = out;
+  }
 
   write(line: string): void {
-    this.lines.push(line);
-    this.chars += line.length;
-    if (this.chars >= BUFFER_CHARS) this.flush();
+    this.#lines.push(line);
+    this.#chars += line.length;
+    if (this.#chars >= BUFFER_CHARS) this.flush();
   }
 
   /** Hands every gathered line to stdout, written before this returns (as `logger.flush()` expects). */
   flush(callback?: (error?: Error) => void): void {
-    if (this.lines.length > 0) {
-      const text = this.lines.join('');
-      this.lines = [];
-      this.chars = 0;
-      this.out.write(text);
+    if (this.#lines.length > 0) {
+      const text = this.#lines.join('');
+      this.#lines = [];
+      this.#chars = 0;
+      this.#out.write(text);
     }
     callback?.();
   }
 
   flushSync(): void {
     this.flush();
-    this.out.flushSync();
+    this.#out.flushSync();
   }
 }
 
