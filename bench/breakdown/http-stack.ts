@@ -19,13 +19,12 @@ import { startBenchServer, startService, untilAnswers, type RunningServer } from
 
 const PIECES = [
   'request-id',
+  'route-name',
   'http-metrics',
   'access-log',
-  'log-redact',
   'error-handler',
   'decodable-path',
   'unknown-methods',
-  'body-parser',
   'other-routers',
   'greeting-validation',
 ];

@@ -3,9 +3,8 @@
  * in the order of createApp (template/src/app.ts), for the breakdown of what
  * each piece costs. BENCH_WITHOUT lists pieces to leave out (comma-separated):
  *
- * - request-id, http-metrics, access-log, error-handler, decodable-path,
- *   unknown-methods, body-parser: the middleware;
- * - log-redact: the access log's logger without the `redact` option of createLogger;
+ * - request-id, route-name, http-metrics, access-log, error-handler,
+ *   decodable-path, unknown-methods: the middleware;
  * - other-routers: the probe and /metrics routers, mounted before the greetings router;
  * - greeting-validation: the greetings route without zod and its counter
  *   (a route that only answers the same JSON).
@@ -14,10 +13,8 @@
  * costs what the built service costs.
  */
 import { createServer } from 'node:http';
-import bodyParser from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { pino } from 'pino';
 import { loadConfig } from '../../template/src/config.js';
 import { createAppContainer } from '../../template/src/container.js';
 import { healthIdentity } from '../../template/src/health/health-body.js';
@@ -31,13 +28,11 @@ import { unknownMethods } from '../../template/src/http/unknown-methods.js';
 import { createHttpMetricsMiddleware } from '../../template/src/metrics/http-metrics.js';
 import { createMetricsRouter } from '../../template/src/metrics/routes.js';
 import { createGreetingsRouter } from '../../template/src/modules/greetings/routes.js';
+import { routeName } from '../../template/src/tracing/route-name.js';
 
 const without = new Set((process.env.BENCH_WITHOUT ?? '').split(',').filter(Boolean));
 const container = createAppContainer(loadConfig(process.env));
-const { health, metrics, errorMetrics, service, config } = container.cradle;
-const logger = without.has('log-redact')
-  ? pino({ level: config.logLevel, base: { service: service.name, version: service.version } })
-  : container.cradle.logger;
+const { health, metrics, errorMetrics, service, config, logger } = container.cradle;
 
 const routers: Router[] = [];
 if (!without.has('other-routers'))
@@ -54,16 +49,16 @@ if (without.has('greeting-validation')) {
 
 const app = new Koa();
 if (!without.has('request-id')) app.use(requestId());
+if (!without.has('route-name')) app.use(routeName());
 if (!without.has('http-metrics')) app.use(createHttpMetricsMiddleware(metrics));
 if (!without.has('access-log')) app.use(accessLog(logger));
 if (!without.has('error-handler')) app.use(errorHandler(logger, errorMetrics));
 if (!without.has('decodable-path')) app.use(decodablePath());
 if (!without.has('unknown-methods')) app.use(unknownMethods(routers));
-if (!without.has('body-parser')) app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }));
-for (const router of routers) {
-  app.use(router.routes());
-  app.use(router.allowedMethods());
-}
+const router = new Router();
+for (const moduleRouter of routers) router.use(moduleRouter.routes());
+app.use(router.routes());
+app.use(router.allowedMethods());
 
 const handle = app.callback();
 createServer((request, response) => void handle(request, response)).listen(Number(process.env.PORT), '127.0.0.1');
