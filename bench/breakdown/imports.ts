@@ -17,12 +17,12 @@ const MODULES = [
   'koa',
   '@koa/router',
   'zod',
+  '@asteasolutions/zod-to-openapi',
   'prom-client',
   'pino',
   'awilix',
   'pg',
   'knex',
-  'objection',
   './dist/src/container.js',
   './dist/src/app.js',
 ];

@@ -7,13 +7,13 @@ import {
   type BuildResolverOptions,
 } from 'awilix';
 import type { Knex } from 'knex';
-import { Model } from 'objection';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { registerCheckers } from './checks/index.js';
 import type { Config } from './config.js';
 import { createDatabase } from './db/database.js';
 import { Migrator } from './db/migrator.js';
+import { bindModels } from './db/models.js';
 import { HealthRegistry } from './health/registry.js';
 import { createLogger } from './logger.js';
 import { RepeatedFailures } from './logging/repeated-failures.js';
@@ -59,7 +59,7 @@ export function createAppContainer(config: Config): AppContainer {
       const db = createDatabase(config, logger);
       instrumentQueries(db, metrics);
       registerPoolMetrics(db, metrics);
-      Model.knex(db);
+      bindModels(db);
       return db;
     }, singleton).disposer((db) => db.destroy()),
     migrator: asFunction(({ db, logger }: Cradle) => new Migrator(db, logger), singleton).disposer((migrator) =>

@@ -49,7 +49,7 @@ function routes(db: Knex): Router {
   router.post('/model/teams', jsonBody(), async (ctx) => {
     const { code } = ctx.request.body as { code: string };
     ctx.status = 201;
-    ctx.body = await Team.query().insert({ code });
+    ctx.body = await Team.query(db).insert({ code });
   });
   router.post('/members', jsonBody(), async (ctx) => {
     const { teamId } = ctx.request.body as { teamId?: number };
