@@ -8,6 +8,7 @@ import { startBackgroundRuns } from './health/background-runs.js';
 import { createHttpServer } from './http/create-server.js';
 import { exitOnFatalErrors } from './lifecycle/fatal-errors.js';
 import { createShutdown } from './lifecycle/shutdown.js';
+import { warnIfTracingNotStarted } from './tracing/preload-warning.js';
 import { shutdownTracing } from './tracing/shutdown.js';
 
 /**
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const container = createAppContainer(config);
   const { logger, errorMetrics, health, migrator, service } = container.cradle;
   logger.info({ database: describeDatabase(config) }, `using ${describeDatabase(config)}`);
+  warnIfTracingNotStarted(logger);
 
   const servers: Server[] = [
     await listen(createHttpServer(createApp(container).callback(), config), config.port, config.host),

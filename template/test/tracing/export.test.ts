@@ -118,6 +118,10 @@ test('the serviceâ€™s request span is named by its route, continues the callerâ€
   );
   t.like(line, { trace_id: traceId, span_id: server!.spanId });
   t.is(typeof line?.requestId, 'string');
+  t.false(
+    jsonLines(service.output()).some((entry) => entry.level === 40),
+    'no warning: tracing is running, as the preload started it',
+  );
 
   // Readiness ran `select 1` on the database (PGlite too is reached through pg): a pg span under the request's.
   const spans = otlp.spans().filter((s) => s.traceId === ready.traceId);
@@ -253,4 +257,22 @@ test('an OTEL_ variable the service cannot honour stops the start with one line 
   const lines = service.output().trim().split('\n');
   t.is(lines.length, 1, service.output());
   t.regex(lines[0]!, /^Invalid configuration: OTEL_TRACES_SAMPLER must be one of/);
+});
+
+test('an OTLP endpoint set on a service started without the preload is one warning at start: no trace would ever leave', async (t) => {
+  const database = await createTestDatabase();
+  t.teardown(() => database.drop());
+  const service = await startService({
+    ...database.env,
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+    LOG_LEVEL: 'info',
+  });
+  running.add(service);
+  t.teardown(() => service.child.kill('SIGKILL'));
+  await waitFor(async () => (await status(`${service.url}/healthz`)) === 200, START_TIMEOUT_MS, 'listening');
+  service.child.kill('SIGTERM');
+  t.is(await service.exited, 0, service.output());
+  const warnings = jsonLines(service.output()).filter((entry) => entry.level === 40);
+  t.is(warnings.length, 1, service.output());
+  t.regex(String(warnings[0]?.msg), /tracing is not running: start the service with `node --import .*register\.js/);
 });
