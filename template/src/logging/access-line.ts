@@ -1,6 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { safeText } from '../safe-text.js';
-import { LOG_STRING_MAX_LENGTH } from './bounds.js';
+import { boundString } from './bounds.js';
 import { traceContext } from './trace-context.js';
 
 const { symbols } = pino;
@@ -43,14 +42,11 @@ export type AccessLineWriter = (fields: AccessFields) => void;
 export function accessLineWriter(logger: Logger): AccessLineWriter {
   const info = logger.levels.values.info!;
   const parts = logger as unknown as LoggerParts;
+  const stream = parts[symbols.streamSym];
+  // A multistream routes each line by the level pino notes on it: leave such a one to pino.
+  if (stream[symbols.needsMetadataGsym] === true) return (fields) => logger.info(fields, 'request');
   return (fields) => {
     if (logger.levelVal > info) return;
-    const stream = parts[symbols.streamSym];
-    // A multistream routes each line by the level pino notes on it: leave such a one to pino.
-    if (stream[symbols.needsMetadataGsym] === true) {
-      logger.info(fields, 'request');
-      return;
-    }
     stream.write(
       parts[symbols.lsCacheSym][info]! +
         parts[symbols.timeSym]() +
@@ -58,7 +54,7 @@ export function accessLineWriter(logger: Logger): AccessLineWriter {
         traceFields() +
         text('requestId', fields.requestId) +
         text('method', fields.method) +
-        text('path', boundedPath(fields.path)) +
+        text('path', boundString(fields.path)) +
         text('route', fields.route) +
         `,"status":${fields.status},"durationMs":${fields.durationMs},"msg":"request"}\n`,
     );
@@ -74,8 +70,4 @@ function traceFields(): string {
 /** A string field as pino writes it, or nothing when it is undefined. */
 function text(key: string, value: string | undefined): string {
   return value === undefined ? '' : `,"${key}":${JSON.stringify(value)}`;
-}
-
-function boundedPath(path: string): string {
-  return path.length > LOG_STRING_MAX_LENGTH ? safeText(path, LOG_STRING_MAX_LENGTH, { marker: true }) : path;
 }

@@ -37,15 +37,18 @@ export function boundedLogOptions(): Pick<
         }
         for (let i = 0; i < args.length; i++) {
           const arg: unknown = args[i];
-          if (typeof arg === 'string' && arg.length > LOG_STRING_MAX_LENGTH) {
-            (args as unknown[])[i] = safeText(arg, LOG_STRING_MAX_LENGTH, { marker: true });
-          }
+          if (typeof arg === 'string') (args as unknown[])[i] = boundString(arg);
         }
         return method.apply(this, args);
       },
       streamWrite: boundLine,
     },
   };
+}
+
+/** `value` cut to LOG_STRING_MAX_LENGTH with a note of its length; the same string when short (the usual case). */
+export function boundString(value: string): string {
+  return value.length > LOG_STRING_MAX_LENGTH ? safeText(value, LOG_STRING_MAX_LENGTH, { marker: true }) : value;
 }
 
 /** `fields` with each long string cut; the same object when nothing is (the usual case). */
@@ -60,9 +63,7 @@ function boundFields(fields: Record<string, unknown>, depth: number): Record<str
 }
 
 function boundValue(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') {
-    return value.length > LOG_STRING_MAX_LENGTH ? safeText(value, LOG_STRING_MAX_LENGTH, { marker: true }) : value;
-  }
+  if (typeof value === 'string') return boundString(value);
   // Errors are left whole for the `err` serializer; deeper than pino goes is not written.
   if (value === null || typeof value !== 'object' || value instanceof Error || depth >= DEPTH_LIMIT) return value;
   if (Array.isArray(value)) {

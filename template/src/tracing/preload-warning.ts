@@ -1,6 +1,6 @@
-import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { readTracingSettings } from './settings.js';
+import { registeredTracerProvider } from './shutdown.js';
 
 /**
  * Warns once, at start, when the environment asks for traces (an OTLP
@@ -17,16 +17,10 @@ export function warnIfTracingNotStarted(logger: Logger, env: Record<string, stri
     // Settings the preload would have refused: it did not run either.
     asked = true;
   }
-  if (asked && !tracerProviderRegistered()) {
+  if (asked && registeredTracerProvider() === undefined) {
     logger.warn(
       'OTEL_* asks for traces, but tracing is not running: start the service with ' +
         '`node --import ./dist/src/tracing/register.js dist/src/server.js`, as `npm start` does',
     );
   }
-}
-
-/** Whether an SDK registered its tracer provider: the API's own is a proxy to a no-op one until then. */
-function tracerProviderRegistered(): boolean {
-  const proxy = trace.getTracerProvider() as { getDelegate?: () => { shutdown?: unknown } };
-  return typeof proxy.getDelegate?.().shutdown === 'function';
 }
