@@ -7,15 +7,29 @@
  * in their own processes at once, loaded in turn, round after round. The
  * measure is the server's CPU per request, which does not depend on which
  * process saturates first; a piece costs what leaving it out saves.
- * Prints a Markdown table; writes nothing.
+ *
+ * Beside them, the floor and the best peer of part 6: Koa with only the
+ * access log (the least a template that keeps it can cost) and Fastify, each
+ * as a ratio to bare Koa's requests/s within the same round, the measure of
+ * issue 16's targets. Prints a Markdown table; writes nothing.
  */
+import path from 'node:path';
 import { stopAll } from '../lib/children.js';
+import { compileServer } from '../lib/compile.js';
 import { expectBody } from '../lib/http.js';
 import { assertClean, load } from '../lib/load.js';
 import { withDatabase } from '../lib/postgres.js';
-import { int, us } from '../lib/report.js';
+import { int, ratio, us } from '../lib/report.js';
 import { median } from '../lib/rounds.js';
-import { startBenchServer, startService, untilAnswers, type RunningServer } from '../lib/template.js';
+import {
+  ROOT,
+  startBenchServer,
+  startScript,
+  startService,
+  untilAnswers,
+  type RunningServer,
+} from '../lib/template.js';
+import { installPeers } from '../parts/peers.js';
 
 const PIECES = [
   'request-id',
@@ -31,8 +45,12 @@ const PIECES = [
 const seconds = Number(process.argv[2] ?? 3);
 const rounds = Number(process.argv[3] ?? 3);
 const route = '/greetings/bench';
+const FLOOR = 'Koa, one router and the access log (the floor)';
+const PEER = 'Fastify (the best peer of part 6)';
 
 try {
+  await installPeers((message) => process.stderr.write(`${message}\n`));
+  const fastify = await compileServer(path.join(ROOT, 'bench/peers/fastify.ts'));
   await withDatabase('breakdown', async (database) => {
     const env = { DATABASE_URL: database.url };
     const servers: [string, RunningServer][] = [
@@ -44,6 +62,8 @@ try {
           await startBenchServer('stack.ts', { ...env, BENCH_WITHOUT: piece }, `stack without ${piece}`),
         ]),
       )),
+      [FLOOR, await startBenchServer('stack.ts', { ...env, BENCH_ONLY: 'access-log' }, 'floor')],
+      [PEER, await startScript(fastify, env, 'Fastify')],
       ['bare Koa', await startBenchServer('bare.ts', {}, 'bare Koa')],
     ];
     const results = new Map<string, { rps: number[]; cpu: number[] }>();
@@ -51,14 +71,14 @@ try {
       await untilAnswers(server, route, 60_000);
       await expectBody(server.url + route, '{"message":"Hello, bench!"}');
       // Warm-up: JIT, and the first series of every metric.
-      await load({ url: server.url + route, connections: 10, seconds: 1 });
+      await load({ url: server.url + route, connections: 32, seconds: 1 });
       results.set(name, { rps: [], cpu: [] });
     }
     for (let round = 0; round < rounds; round++) {
       for (const [name, server] of servers) {
         const result = await load({
           url: server.url + route,
-          connections: 10,
+          connections: 32,
           seconds,
           serverPid: server.child.process.pid,
         });
@@ -69,18 +89,22 @@ try {
       }
     }
     const chain = median(results.get('chain rebuilt from template/src')!.cpu);
-    const bare = median(results.get('bare Koa')!.cpu);
+    const bare = results.get('bare Koa')!;
+    // As part 6 reports it: the median over rounds of the ratio within a round.
+    const toBare = (rps: number[]) => median(rps.map((value, round) => value / bare.rps[round]!));
     const lines = [
-      `CPU per request on GET /greetings/:name, ${rounds} rounds of ${seconds} s, 10 connections; medians.`,
+      `GET /greetings/:name, ${rounds} rounds of ${seconds} s, 32 connections; medians.`,
       '',
-      '| server | requests/s | CPU per request | cost of the piece (chain − without it) |',
-      '| --- | --- | --- | --- |',
+      '| server | requests/s | to bare Koa | CPU per request | cost of the piece (chain − without it) |',
+      '| --- | --- | --- | --- | --- |',
       ...[...results].map(([name, { rps, cpu }]) => {
         const cost = name.startsWith('without ') ? us(chain - median(cpu)) : '—';
-        return `| ${name} | ${int(median(rps))} | ${us(median(cpu))} | ${cost} |`;
+        return `| ${name} | ${int(median(rps))} | ${ratio(toBare(rps))} | ${us(median(cpu))} | ${cost} |`;
       }),
       '',
-      `Whole chain over bare Koa: ${us(chain - bare)} per request.`,
+      `Whole chain over bare Koa: ${us(chain - median(bare.cpu))} per request.`,
+      `Issue 16's "≥ 1.1 of the best peer" is ${ratio(1.1 * toBare(results.get(PEER)!.rps))} of bare Koa here;` +
+        ` the floor runs at ${ratio(toBare(results.get(FLOOR)!.rps))}.`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   });

@@ -9,6 +9,10 @@
  * - greeting-validation: the greetings route without zod and its counter
  *   (a route that only answers the same JSON).
  *
+ * BENCH_ONLY, instead, lists the only pieces to keep: with `access-log` alone
+ * this is Koa, one router (and its 405 answers) and the access log, the
+ * least a template that keeps its access log can cost.
+ *
  * Keep it in step with createApp: the breakdown checks that the full chain
  * costs what the built service costs.
  */
@@ -30,7 +34,10 @@ import { createMetricsRouter } from '../../template/src/metrics/routes.js';
 import { createGreetingsRouter } from '../../template/src/modules/greetings/routes.js';
 import { routeName } from '../../template/src/tracing/route-name.js';
 
-const without = new Set((process.env.BENCH_WITHOUT ?? '').split(',').filter(Boolean));
+const list = (value: string | undefined) => new Set((value ?? '').split(',').filter(Boolean));
+const only = process.env.BENCH_ONLY === undefined ? undefined : list(process.env.BENCH_ONLY);
+const omitted = list(process.env.BENCH_WITHOUT);
+const without = { has: (piece: string) => (only ? !only.has(piece) : omitted.has(piece)) };
 const container = createAppContainer(loadConfig(process.env));
 const { health, metrics, errorMetrics, service, config, logger } = container.cradle;
 
