@@ -1,8 +1,8 @@
-import { Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Knex } from 'knex';
 import { isConnectionLost } from '../db/connection-lost.js';
 import { traceExemplar, type TraceExemplar } from '../tracing/exemplar.js';
-import { exemplarLabels } from './http-metrics.js';
+import { seriesHistogram, type HistogramSeries } from './series-histogram.js';
 
 /** OpenTelemetry's recommended boundaries for `db.client.operation.duration`. */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];
@@ -50,26 +50,21 @@ interface Started {
  * cannot pile up waiting for an answer that never comes.
  */
 export function instrumentQueries(db: Knex, metrics: Registry): void {
-  const duration = new Histogram<Labels>({
+  const duration = seriesHistogram<Labels>({
     name: 'db_client_operation_duration_seconds',
     help: 'Duration of database operations, by operation, table and error.',
     labelNames: ['db_operation_name', 'db_collection_name', 'error_type'],
     buckets: DURATION_BUCKETS,
-    enableExemplars: true,
-    // prom-client refuses exemplars on a registry of the classic format, which the
-    // registry stays by default: registered after construction, they are kept, and
-    // shown when /metrics answers in OpenMetrics (metrics/exposition.ts).
-    registers: [],
+    registry: metrics,
   });
-  metrics.registerMetric(duration);
-  // Children by label set, as in the HTTP metrics: resolving labels on every
-  // query would hash them every time. Operations, tables and error codes are few.
-  const children = new Map<string, ReturnType<Histogram<Labels>['labels']>>();
+  // Series by label set, as in the HTTP metrics: found once, observed without
+  // hashing the labels on every query. Operations, tables and error codes are few.
+  const children = new Map<string, HistogramSeries>();
   const childFor = (operation: string, collection: string, errorType: string) => {
     const key = `${operation} ${errorType} ${collection}`;
     let child = children.get(key);
     if (!child) {
-      child = duration.labels({
+      child = duration({
         db_operation_name: operation,
         db_collection_name: collection,
         error_type: errorType,
@@ -104,16 +99,7 @@ export function instrumentQueries(db: Knex, metrics: Registry): void {
     if (!started) return;
     inFlight.delete(uid!);
     const seconds = (performance.now() - started.at) / 1000;
-    if (started.exemplar) {
-      const labels = {
-        db_operation_name: started.operation,
-        db_collection_name: started.collection,
-        error_type: errorType,
-      };
-      duration.observe({ labels, value: seconds, exemplarLabels: exemplarLabels(started.exemplar) });
-    } else {
-      childFor(started.operation, started.collection, errorType).observe(seconds);
-    }
+    childFor(started.operation, started.collection, errorType).observe(seconds, started.exemplar);
   };
   db.on('query-response', (_response: unknown, query: QueryEvent) => finish(query, ''));
   db.on('query-error', (error: unknown, query: QueryEvent) => finish(query, dbErrorType(error)));

@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, type LabelValues, type Registry } from 'prom-client';
+import { Counter, Gauge, type LabelValues, type Registry } from 'prom-client';
 import type { Middleware } from 'koa';
 import { traceExemplar } from '../tracing/exemplar.js';
+import { seriesHistogram, type HistogramSeries } from './series-histogram.js';
 
 /** OpenTelemetry's recommended boundaries for `http.server.request.duration`. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -14,7 +15,7 @@ type Labels = 'http_request_method' | 'http_route' | 'http_response_status_code'
 
 interface Series {
   labels: LabelValues<Labels>;
-  duration: ReturnType<Histogram<Labels>['labels']>;
+  duration: HistogramSeries;
   /** Requests answered since the counter was last collected. */
   uncounted: number;
 }
@@ -27,28 +28,23 @@ interface Series {
  */
 export function createHttpMetricsMiddleware(metrics: Registry): Middleware {
   const labelNames: Labels[] = ['http_request_method', 'http_route', 'http_response_status_code'];
-  const duration = new Histogram<Labels>({
+  const duration = seriesHistogram<Labels>({
     name: 'http_server_request_duration_seconds',
     help: 'Duration of HTTP server requests.',
     labelNames,
     buckets: DURATION_BUCKETS,
-    enableExemplars: true,
-    // prom-client refuses exemplars on a registry of the classic format, which the
-    // registry stays by default: registered after construction, they are kept, and
-    // shown when /metrics answers in OpenMetrics (metrics/exposition.ts).
-    registers: [],
+    registry: metrics,
   });
-  metrics.registerMetric(duration);
 
-  // Children by label set: resolving labels on each request hashes them every
-  // time. The key space is bounded: methods, route templates and status codes.
+  // Series by label set, found without hashing the labels on each request.
+  // The key space is bounded: methods, route templates and status codes.
   const series = new Map<string, Series>();
   const seriesFor = (method: string, route: string, status: number): Series => {
     const key = `${method} ${status} ${route}`;
     let found = series.get(key);
     if (!found) {
       const labels = { http_request_method: method, http_route: route, http_response_status_code: status };
-      found = { labels, duration: duration.labels(labels), uncounted: 0 };
+      found = { labels, duration: duration(labels), uncounted: 0 };
       series.set(key, found);
     }
     return found;
@@ -98,20 +94,10 @@ export function createHttpMetricsMiddleware(metrics: Registry): Middleware {
       const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : '_OTHER';
       const route = ctx._matchedRoute === undefined ? UNMATCHED_ROUTE : String(ctx._matchedRoute);
       const found = seriesFor(method, route, status);
-      const seconds = (performance.now() - started) / 1000;
-      const exemplar = traceExemplar();
-      // A label child has no exemplar form: a traced request goes through the histogram itself.
-      if (exemplar)
-        duration.observe({ labels: found.labels, value: seconds, exemplarLabels: exemplarLabels(exemplar) });
-      else found.duration.observe(seconds);
+      found.duration.observe((performance.now() - started) / 1000, traceExemplar());
       found.uncounted += 1;
     }
   };
-}
-
-/** prom-client types exemplar labels as the metric's own label names; an exemplar has its own. */
-export function exemplarLabels<T extends string>(exemplar: object): LabelValues<T> {
-  return exemplar;
 }
 
 function statusOf(error: unknown): number {
