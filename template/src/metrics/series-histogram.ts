@@ -77,25 +77,22 @@ export function seriesHistogram<L extends string>(
         ];
       });
 
+  const identity = { name, help, type: 'histogram', aggregator: 'sum' };
+  const described = <V>(values: V[]) => ({ ...identity, values });
   const metric = {
-    name,
-    help,
-    type: 'histogram',
-    aggregator: 'sum',
-    getForPromString: () => Promise.resolve({ name, help, type: 'histogram', aggregator: 'sum', values: samples() }),
+    ...identity,
+    getForPromString: () => Promise.resolve(described(samples())),
     get: () =>
-      Promise.resolve({
-        name,
-        help,
-        type: 'histogram',
-        aggregator: 'sum',
-        values: samples().map(({ metricName, labels, sharedLabels, value, exemplar }) => ({
-          metricName,
-          labels: { ...labels, ...sharedLabels },
-          value,
-          exemplar,
-        })),
-      }),
+      Promise.resolve(
+        described(
+          samples().map(({ metricName, labels, sharedLabels, value, exemplar }) => ({
+            metricName,
+            labels: { ...labels, ...sharedLabels },
+            value,
+            exemplar,
+          })),
+        ),
+      ),
     reset: () => {
       for (const state of series.values()) {
         state.counts.fill(0);
@@ -112,28 +109,35 @@ export function seriesHistogram<L extends string>(
     const key = JSON.stringify(options.labelNames.map((label) => labels[label]));
     let state = series.get(key);
     if (!state) {
-      state = {
-        labels: { ...labels },
-        counts: new Array<number>(buckets.length + 1).fill(0),
-        exemplars: new Array<Exemplar | undefined>(buckets.length + 1).fill(undefined),
-        sum: 0,
-        count: 0,
-      };
+      state = emptySeries(labels, buckets.length + 1);
       series.set(key, state);
     }
-    const found = state;
-    return {
-      observe(value, exemplar) {
-        // prom-client throws; on a request's way out, a value that cannot be counted is left out instead.
-        if (!Number.isFinite(value)) return;
-        let index = 0;
-        while (index < buckets.length && value > buckets[index]!) index += 1;
-        found.counts[index]! += 1;
-        found.sum += value;
-        found.count += 1;
-        if (exemplar) found.exemplars[index] = { labelSet: { ...exemplar }, value, timestamp: Date.now() / 1000 };
-      },
-    };
+    return observer(state, buckets);
+  };
+}
+
+function emptySeries(labels: LabelValues<string>, bucketCount: number): SeriesState {
+  return {
+    labels: { ...labels },
+    counts: new Array<number>(bucketCount).fill(0),
+    exemplars: new Array<Exemplar | undefined>(bucketCount).fill(undefined),
+    sum: 0,
+    count: 0,
+  };
+}
+
+function observer(state: SeriesState, buckets: readonly number[]): HistogramSeries {
+  return {
+    observe(value, exemplar) {
+      // prom-client throws; on a request's way out, a value that cannot be counted is left out instead.
+      if (!Number.isFinite(value)) return;
+      let index = 0;
+      while (index < buckets.length && value > buckets[index]!) index += 1;
+      state.counts[index]! += 1;
+      state.sum += value;
+      state.count += 1;
+      if (exemplar) state.exemplars[index] = { labelSet: { ...exemplar }, value, timestamp: Date.now() / 1000 };
+    },
   };
 }
 

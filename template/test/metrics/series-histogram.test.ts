@@ -52,7 +52,7 @@ function promClient(observations: Observation[]): Registry {
 }
 
 /** The histogram under test, on a registry of its own. */
-function ourHistogram(registry = new Registry(), name = NAME) {
+function ourHistogram(registry: Registry, name = NAME) {
   return seriesHistogram<Labels>({
     name,
     help: 'A test histogram.',
