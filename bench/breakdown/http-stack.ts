@@ -22,6 +22,7 @@ import { withDatabase } from '../lib/postgres.js';
 import { int, ratio, us } from '../lib/report.js';
 import { median } from '../lib/rounds.js';
 import {
+  buildTemplate,
   ROOT,
   startBenchServer,
   startScript,
@@ -49,6 +50,8 @@ const FLOOR = 'Koa, one router and the access log (the floor)';
 const PEER = 'Fastify (the best peer of part 6)';
 
 try {
+  // The built service is measured: build what template/src holds now.
+  await buildTemplate();
   await installPeers((message) => process.stderr.write(`${message}\n`));
   const fastify = await compileServer(path.join(ROOT, 'bench/peers/fastify.ts'));
   await withDatabase('breakdown', async (database) => {

@@ -19,7 +19,7 @@ import { expectBody, waitForStatus } from '../lib/http.js';
 import { load } from '../lib/load.js';
 import { withDatabase } from '../lib/postgres.js';
 import { int } from '../lib/report.js';
-import { SERVER_JS, TEMPLATE_DIR } from '../lib/template.js';
+import { buildTemplate, SERVER_JS, TEMPLATE_DIR } from '../lib/template.js';
 
 interface ProfileNode {
   id: number;
@@ -96,6 +96,8 @@ function table(title: string, map: Map<string, number>, responses: number, limit
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-profile-'));
 try {
+  // The built service is profiled: build what template/src holds now.
+  await buildTemplate();
   await withDatabase('profile', async (database) => {
     const port = await freePort();
     const child = start({
