@@ -67,7 +67,14 @@ function traceFields(): string {
   return traceId === undefined ? '' : `,"trace_id":"${traceId}","span_id":"${spanId}"`;
 }
 
-/** A string field as pino writes it, or nothing when it is undefined. */
+/** Printable ASCII but `"` and `\\`: text that is its own JSON string, as every field of most lines is. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * A string field as pino writes it, or nothing when it is undefined. Plain
+ * text is quoted as it is: JSON.stringify took most of a line's time.
+ */
 function text(key: string, value: string | undefined): string {
-  return value === undefined ? '' : `,"${key}":${JSON.stringify(value)}`;
+  if (value === undefined) return '';
+  return `,"${key}":${PLAIN.test(value) ? `"${value}"` : JSON.stringify(value)}`;
 }

@@ -35,6 +35,7 @@ const CASES: [string, Partial<AccessFields>][] = [
   ['a matched route', {}],
   ['no route', { route: undefined, path: '/nowhere', status: 404 }],
   ['a path with quotes, backslashes, controls and other scripts', { path: '/a"b\\c\u0001/日本/\ud83d\ude00' }],
+  ['a path with a lone surrogate, DEL and a tab', { path: '/a\ud800b\u007fc\td' }],
   ['a path longer than a log string may be', { path: `/${'a'.repeat(5000)}?password=hunter2` }],
   ['an integer duration', { durationMs: 3 }],
 ];
