@@ -21,11 +21,12 @@ import { Registry } from 'prom-client';
 import { loadConfig } from '../../template/src/config.js';
 import { createDatabase } from '../../template/src/db/database.js';
 import { instrumentQueries } from '../../template/src/metrics/db-query-metrics.js';
-import { createHttpMetricsMiddleware } from '../../template/src/metrics/http-metrics.js';
+import { observeRequests } from '../../template/src/http/observe-requests.js';
+import { httpMetrics } from '../../template/src/metrics/http-metrics.js';
 
 const app = new Koa();
 const router = new Router();
-if (process.env.BENCH_HTTP_METRICS === '1') app.use(createHttpMetricsMiddleware(new Registry()));
+if (process.env.BENCH_HTTP_METRICS === '1') app.use(observeRequests([httpMetrics(new Registry())]));
 
 router.get('/greetings/:name', (ctx) => {
   ctx.body = { message: `Hello, ${ctx.params.name}!` };

@@ -26,10 +26,11 @@ import { createHealthRouter } from '../../template/src/health/routes.js';
 import { accessLog } from '../../template/src/http/access-log.js';
 import { decodablePath } from '../../template/src/http/decodable-path.js';
 import { errorHandler } from '../../template/src/http/error-handler.js';
+import { observeRequests, type RequestObserver } from '../../template/src/http/observe-requests.js';
 import { createApiDocs } from '../../template/src/http/openapi.js';
 import { requestId } from '../../template/src/http/request-id.js';
 import { unknownMethods } from '../../template/src/http/unknown-methods.js';
-import { createHttpMetricsMiddleware } from '../../template/src/metrics/http-metrics.js';
+import { httpMetrics } from '../../template/src/metrics/http-metrics.js';
 import { createMetricsRouter } from '../../template/src/metrics/routes.js';
 import { createGreetingsRouter } from '../../template/src/modules/greetings/routes.js';
 import { routeName } from '../../template/src/tracing/route-name.js';
@@ -56,9 +57,11 @@ if (without.has('greeting-validation')) {
 
 const app = new Koa();
 if (!without.has('request-id')) app.use(requestId());
-if (!without.has('route-name')) app.use(routeName());
-if (!without.has('http-metrics')) app.use(createHttpMetricsMiddleware(metrics));
-if (!without.has('access-log')) app.use(accessLog(logger));
+const observers: RequestObserver[] = [];
+if (!without.has('route-name')) observers.push(routeName);
+if (!without.has('http-metrics')) observers.push(httpMetrics(metrics));
+if (!without.has('access-log')) observers.push(accessLog(logger));
+if (observers.length > 0) app.use(observeRequests(observers));
 if (!without.has('error-handler')) app.use(errorHandler(logger, errorMetrics));
 if (!without.has('decodable-path')) app.use(decodablePath());
 if (!without.has('unknown-methods')) app.use(unknownMethods(routers));

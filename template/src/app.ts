@@ -7,11 +7,12 @@ import { createHealthRouter } from './health/routes.js';
 import { accessLog } from './http/access-log.js';
 import { decodablePath } from './http/decodable-path.js';
 import { errorHandler } from './http/error-handler.js';
+import { observeRequests } from './http/observe-requests.js';
 import { createApiDocs } from './http/openapi.js';
 import { createOpenApiRouter } from './http/openapi-routes.js';
 import { requestId } from './http/request-id.js';
 import { unknownMethods } from './http/unknown-methods.js';
-import { createHttpMetricsMiddleware } from './metrics/http-metrics.js';
+import { httpMetrics } from './metrics/http-metrics.js';
 import { documentMetricsRoute } from './metrics/openapi.js';
 import { createMetricsRouter } from './metrics/routes.js';
 import { createGreetingsRouter } from './modules/greetings/routes.js';
@@ -23,9 +24,9 @@ import { routeName } from './tracing/route-name.js';
  * listens, tests drive `app.callback()` through supertest.
  *
  * The order of the middleware is the path of a request: its id first, then
- * the name of its trace span (the route, once matched), then
- * metrics and the access log (so they see the final status), then the error
- * handler (so every error below it becomes a problem response), then the
+ * its observers, in one layer: the name of its trace span (the route, once
+ * matched), metrics and the access log (so they see the final status), then
+ * the error handler (so every error below it becomes a problem response), then the
  * refusals of paths and methods no route can take, then routes. A route that
  * takes a body parses it itself (`jsonBody()`), once it is known to be its.
  */
@@ -46,9 +47,7 @@ export function createApp(container: AppContainer): Koa {
   ];
 
   app.use(requestId());
-  app.use(routeName());
-  app.use(createHttpMetricsMiddleware(metrics));
-  app.use(accessLog(logger));
+  app.use(observeRequests([routeName, httpMetrics(metrics), accessLog(logger)]));
   app.use(errorHandler(logger, errorMetrics));
   app.use(decodablePath());
   app.use(unknownMethods(routers));

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type LabelValues, type Registry } from 'prom-client';
-import type { Middleware } from 'koa';
+import type { RequestObserver } from '../http/observe-requests.js';
 import { traceExemplar } from '../tracing/exemplar.js';
 import { seriesHistogram, type HistogramSeries } from './series-histogram.js';
 
@@ -24,9 +24,10 @@ interface Series {
  * Records every request: duration, count and in-flight requests, labelled by
  * method, route template (never the raw path) and status code. A request
  * in a sampled trace leaves its trace id on the duration's bucket as an
- * exemplar (shown by the OpenMetrics format).
+ * exemplar (shown by the OpenMetrics format). An observer of
+ * `observeRequests()`, which times the request.
  */
-export function createHttpMetricsMiddleware(metrics: Registry): Middleware {
+export function httpMetrics(metrics: Registry): RequestObserver {
   const labelNames: Labels[] = ['http_request_method', 'http_route', 'http_response_status_code'];
   const duration = seriesHistogram<Labels>({
     name: 'http_server_request_duration_seconds',
@@ -78,29 +79,17 @@ export function createHttpMetricsMiddleware(metrics: Registry): Middleware {
     },
   });
 
-  return async function httpMetrics(ctx, next) {
-    const started = performance.now();
-    inFlight += 1;
-    let status = 500;
-    try {
-      await next();
-      status = ctx.status;
-    } catch (error) {
-      // Reached only when nothing below handled the error; Koa answers with its status.
-      status = statusOf(error);
-      throw error;
-    } finally {
+  return {
+    started() {
+      inFlight += 1;
+    },
+    answered(ctx, status, durationMs) {
       inFlight -= 1;
       const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : '_OTHER';
       const route = ctx._matchedRoute === undefined ? UNMATCHED_ROUTE : String(ctx._matchedRoute);
       const found = seriesFor(method, route, status);
-      found.duration.observe((performance.now() - started) / 1000, traceExemplar());
+      found.duration.observe(durationMs / 1000, traceExemplar());
       found.uncounted += 1;
-    }
+    },
   };
-}
-
-function statusOf(error: unknown): number {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }

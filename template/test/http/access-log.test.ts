@@ -2,13 +2,14 @@ import test from 'ava';
 import Koa from 'koa';
 import request from 'supertest';
 import { accessLog } from '../../src/http/access-log.js';
+import { observeRequests } from '../../src/http/observe-requests.js';
 import { createLogger } from '../../src/logger.js';
 import { logLines } from '../helpers/log-lines.js';
 
 function app() {
   const { stream, lines } = logLines();
   const koa = new Koa();
-  koa.use(accessLog(createLogger({ logLevel: 'info' }, { name: 'svc', version: '1.0.0' }, stream)));
+  koa.use(observeRequests([accessLog(createLogger({ logLevel: 'info' }, { name: 'svc', version: '1.0.0' }, stream))]));
   return { callback: koa.callback(), lines };
 }
 

@@ -5,7 +5,8 @@ import test from 'ava';
 import Koa from 'koa';
 import { Registry } from 'prom-client';
 import request from 'supertest';
-import { createHttpMetricsMiddleware, UNMATCHED_ROUTE } from '../../src/metrics/http-metrics.js';
+import { observeRequests } from '../../src/http/observe-requests.js';
+import { httpMetrics, UNMATCHED_ROUTE } from '../../src/metrics/http-metrics.js';
 
 interface Sample {
   labels: Record<string, string | number>;
@@ -34,7 +35,7 @@ function buildApp() {
     await released;
     ctx.body = 'done';
   });
-  app.use(createHttpMetricsMiddleware(metrics));
+  app.use(observeRequests([httpMetrics(metrics)]));
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.silent = true;
