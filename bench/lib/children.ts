@@ -101,8 +101,25 @@ export async function runToEnd(options: StartOptions & { timeoutMs: number }): P
   return child.stdout();
 }
 
-/** A port free on the loopback address at the time of asking. */
-export function freePort(): Promise<number> {
+/**
+ * Ports handed out in this run. The kernel may give a port again once the
+ * probe below closes it, before the server it was meant for has bound it:
+ * two servers started together once got the same port (EADDRINUSE).
+ */
+const handedOut = new Set<number>();
+
+/** A port free on the loopback address at the time of asking, and not handed out before in this run. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
