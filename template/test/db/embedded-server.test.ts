@@ -190,3 +190,40 @@ test('a data directory PGlite cannot open is one log line and a failing readines
   service.child.kill('SIGTERM');
   t.is(await service.exited, 0, service.output());
 });
+
+test('a database process that dies once ready is started again on its data, and readiness follows it', async (t) => {
+  const dataDir = newDataDir(t);
+  const service = await start(t, dataDir);
+  await waitFor(async () => (await status(`${service.url}/ready`)) === 200, START_TIMEOUT_MS, 'ready');
+  await until(service, /embedded database ready/, 'its log line');
+  /** The pid of each start of the database process, from its log line. */
+  const pids = () =>
+    service
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('embedded database ready'))
+      .map((line) => Number(/"pid":(\d+)/.exec(line)?.[1]));
+  const [first] = pids();
+  t.true(first! > 0, service.output());
+
+  process.kill(first!, 'SIGKILL');
+  await waitFor(async () => (await status(`${service.url}/ready`)) === 503, SETTLE_MS, 'readiness to fail');
+  t.is(await status(`${service.url}/healthz`), 200, 'liveness stays up: restarting the pod would not help');
+  await waitFor(async () => (await status(`${service.url}/ready`)) === 200, START_TIMEOUT_MS, 'ready again');
+  await until(service, /embedded database ready[\s\S]*embedded database ready/, 'the second ready line');
+  const second = pids()[1];
+  t.true(second! > 0 && second !== first, service.output());
+  t.regex(service.output(), /embedded database exited \(SIGKILL\); starting it again in \d+ ms/);
+  t.is(service.child.exitCode, null);
+  service.child.kill('SIGTERM');
+  t.is(await service.exited, 0, service.output());
+
+  // What the first process wrote (the migrator's table) is still there: the restart opened the same database.
+  const db = await PGlite.create(dataDir);
+  try {
+    const found = await db.query<{ name: string | null }>("select to_regclass('knex_migrations')::text as name");
+    t.deepEqual(found.rows, [{ name: 'knex_migrations' }]);
+  } finally {
+    await db.close();
+  }
+});
