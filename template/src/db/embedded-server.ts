@@ -78,7 +78,6 @@ export class EmbeddedServer {
       serialization: 'json',
     });
     this.#child = child;
-    this.#state = 'starting';
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4096)));
     this.#exited = new Promise((done) => child.once('exit', () => done()));
@@ -126,10 +125,7 @@ export class EmbeddedServer {
     this.#restarts += 1;
     this.#state = 'starting';
     this.#logger.error(`embedded database ${safeText(how, 512)}; starting it again in ${delayMs} ms`);
-    this.#restartTimer = setTimeout(() => {
-      this.#restartTimer = undefined;
-      this.#spawn();
-    }, delayMs).unref();
+    this.#restartTimer = setTimeout(() => this.#spawn(), delayMs).unref();
   }
 
   /**

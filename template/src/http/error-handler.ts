@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { RepeatedFailures } from '../logging/repeated-failures.js';
 import type { ErrorMetrics } from '../metrics/error-metrics.js';
 import { databaseProblem } from './database-problem.js';
+import { errorStatus } from './error-status.js';
 import { requestIdOf } from './request-id.js';
 
 /**
@@ -27,7 +28,7 @@ export function errorHandler(logger: Logger, errors: ErrorMetrics): Middleware {
     } catch (error) {
       errors.count(error);
       const database = databaseProblem(error);
-      const status = database?.status ?? statusOf(error);
+      const status = database?.status ?? errorStatus(error);
       if (status >= 500) {
         const route = ctx._matchedRoute === undefined ? 'unmatched' : String(ctx._matchedRoute);
         failures.log('error', route, { err: error, requestId: requestIdOf(ctx) }, 'request failed');
@@ -55,10 +56,4 @@ function problem(ctx: Context, status: number, detail?: string, errors?: unknown
     ...(errors !== undefined && { errors }),
     requestId: requestIdOf(ctx),
   };
-}
-
-function statusOf(error: unknown): number {
-  const { status, statusCode } = (error ?? {}) as { status?: unknown; statusCode?: unknown };
-  const candidate = typeof status === 'number' ? status : statusCode;
-  return typeof candidate === 'number' && candidate >= 400 && candidate < 600 ? candidate : 500;
 }

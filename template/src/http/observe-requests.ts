@@ -1,4 +1,5 @@
 import type { Context, Middleware } from 'koa';
+import { errorStatus } from './error-status.js';
 
 /** Something that watches every request: its metrics, its log line, its span's name. */
 export interface RequestObserver {
@@ -26,17 +27,11 @@ export function observeRequests(observers: readonly RequestObserver[]): Middlewa
       status = ctx.status;
     } catch (error) {
       // Reached only when nothing below handled the error; Koa answers with this status.
-      status = statusOf(error);
+      status = errorStatus(error);
       throw error;
     } finally {
       const durationMs = performance.now() - started;
       for (const observer of observers) observer.answered(ctx, status, durationMs);
     }
   };
-}
-
-/** The status Koa answers an unhandled error with. */
-function statusOf(error: unknown): number {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }

@@ -67,7 +67,7 @@ function traceFields(): string {
   return traceId === undefined ? '' : `,"trace_id":"${traceId}","span_id":"${spanId}"`;
 }
 
-/** Printable ASCII but `"` and `\\`: text that is its own JSON string, as every field of most lines is. */
+/** Printable ASCII but `"` and `\`: text that is its own JSON string, as every field of most lines is. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /**
